@@ -1,0 +1,46 @@
+"""Where everything lives in the bucket: the one place that names keys.
+
+Packages live at ``<project>/<filename>`` (the original Terraform module's layout). Everything the
+reindexer generates lives under :data:`GENERATED_PREFIX`, which can never be a project folder because a
+project name starts with a letter or digit. The component's event rule and IAM policies, the dev server
+and the admin CLI import these names instead of spelling them again.
+"""
+
+from __future__ import annotations
+
+#: Prefix of all generated data. Excluded from the event rule, so a reindex never triggers itself.
+GENERATED_PREFIX = ".pypi/"
+
+#: The root index the original module kept at the bucket root; still written for compatibility.
+COMPAT_ROOT_KEY = "index.html"
+
+#: Object tag that yanks a file (PEP 592); its value is the reason, possibly empty.
+YANK_TAG = "pypi-yanked"
+
+#: Object metadata key (``x-amz-meta-sha256``) holding a file's hex SHA-256, set on every upload.
+SHA256_METADATA = "sha256"
+
+ROOT_PAGE_KEY = GENERATED_PREFIX + "root"
+PROJECTS_PREFIX = GENERATED_PREFIX + "projects/"
+METADATA_PREFIX = GENERATED_PREFIX + "metadata/"
+TOKENS_PREFIX = GENERATED_PREFIX + "tokens/"
+
+
+def project_page_key(project: str) -> str:
+    """Key of a project's generated page (HTML and JSON together), by normalized name."""
+    return PROJECTS_PREFIX + project
+
+
+def metadata_key(project: str, filename: str) -> str:
+    """Key of a wheel's core metadata (PEP 658), by normalized project name and filename."""
+    return f"{METADATA_PREFIX}{project}/{filename}.metadata"
+
+
+def token_key(token_hash: str) -> str:
+    """Key of an API token's record, by the hex SHA-256 of the token."""
+    return TOKENS_PREFIX + token_hash
+
+
+def is_generated(key: str) -> bool:
+    """True for keys the reindexer owns (never a package, never an event source)."""
+    return key.startswith(GENERATED_PREFIX) or key == COMPAT_ROOT_KEY
