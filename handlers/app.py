@@ -1,0 +1,166 @@
+"""The index's HTTP surface: routes a :class:`Request` to a :class:`Response` (see DESIGN.md §4).
+
+A page costs one S3 GET of the data the reindexer wrote; a download redirect costs none (presigning
+is local); a ``.metadata`` request one GET. Paths are relative to the stage root (``…/simple/``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from handlers import layout, negotiation, pages, render
+from handlers.config import Settings
+from handlers.http import BadRequest, HTTPError, NotFound, Request, Response, redirect
+from handlers.names import (
+    MAX_FILENAME_LENGTH,
+    MAX_NAME_LENGTH,
+    is_safe_filename,
+    is_valid_project_name,
+    normalize,
+)
+from handlers.negotiation import Format
+from handlers.storage import NotModified, Storage
+
+log = logging.getLogger(__name__)
+
+READ_METHODS = ("GET", "HEAD")
+_PAGE_CACHE = "no-cache"  # clients keep pages but revalidate (a 304 costs them nothing)
+_ETAG = re.compile(r'(?:W/)?"([0-9a-fA-F-]+)-(html|json)"')
+_UNSAFE_PATH = re.compile(r"[^\x21-\x7e]|[\\%]")
+_MAX_PATH = MAX_NAME_LENGTH + MAX_FILENAME_LENGTH + len("/.metadata") + 2
+
+
+def route(request: Request, settings: Settings, storage: Storage) -> Response:
+    """Answer one request. Raises :class:`HTTPError` for every client error."""
+    path = request.path
+    if len(path) > _MAX_PATH or _UNSAFE_PATH.search(path):
+        raise BadRequest("Invalid path: ASCII names and filenames only")
+    segments = path[1:].split("/")
+    if any(s in (".", "..") for s in segments):
+        raise BadRequest("Invalid path: no '.' or '..' segments")
+    if path == "/":
+        if request.method == "POST":
+            raise HTTPError(405, "Uploads are not enabled on this index", {"Allow": "GET, HEAD"})
+        _require_read(request)
+        return _root(request, storage)
+    _require_read(request)
+    if len(segments) == 1:  # "/Name" without its slash: the page is at "/name/"
+        return redirect(301, f"{normalize(_project_name(segments[0]))}/")
+    if len(segments) == 2 and segments[1] == "":
+        return _project(request, settings, storage, segments[0])
+    if len(segments) == 2:
+        return _file(request, settings, storage, segments[0], segments[1])
+    raise NotFound()
+
+
+def _require_read(request: Request) -> None:
+    if request.method not in READ_METHODS:
+        raise HTTPError(405, "Method Not Allowed", {"Allow": "GET, HEAD"})
+
+
+def _project_name(segment: str) -> str:
+    if not is_valid_project_name(segment):
+        raise BadRequest("Invalid project name")
+    return segment
+
+
+def _root(request: Request, storage: Storage) -> Response:
+    fmt = _format(request)
+    try:
+        stored = storage.get(layout.ROOT_PAGE_KEY, if_none_match=_client_etag(request, fmt))
+    except NotModified:
+        return _not_modified(request, fmt)
+    if stored is None:  # nothing indexed yet: an empty index, not an error
+        body = render.root_json([]) if fmt.is_json else render.root_html([])
+        return Response(200, body, {"Content-Type": fmt.content_type, "Vary": "Accept"})
+    return _page(fmt, stored.body, dict(stored.metadata), stored.etag)
+
+
+def _project(request: Request, settings: Settings, storage: Storage, segment: str) -> Response:
+    name = normalize(_project_name(segment))
+    if segment != name:
+        return redirect(301, f"../{name}/")
+    fmt = _format(request)
+    try:
+        stored = storage.get(layout.project_page_key(name), if_none_match=_client_etag(request, fmt))
+    except NotModified:
+        return _not_modified(request, fmt)
+    if stored is not None:
+        return _page(fmt, stored.body, dict(stored.metadata), stored.etag)
+    if settings.fallback_index_url:
+        # Temporary: the project may be published here later, and pip caches 301s for good.
+        return redirect(302, f"{settings.fallback_index_url}{name}/")
+    raise NotFound(f"No such project: {name}")
+
+
+def _file(request: Request, settings: Settings, storage: Storage, segment: str, filename: str) -> Response:
+    folder = _project_name(segment)
+    if filename.endswith(".metadata"):
+        return _metadata(storage, folder, filename[: -len(".metadata")])
+    if not is_safe_filename(filename):
+        raise BadRequest("Invalid filename")
+    # The page links every file at its real folder, so the key is known without a request.
+    url = storage.presign(f"{folder}/{filename}", settings.presigned_url_ttl, head=request.method == "HEAD")
+    return redirect(302, url, {"Cache-Control": "no-store"})
+
+
+def _metadata(storage: Storage, folder: str, filename: str) -> Response:
+    if not is_safe_filename(filename) or not filename.endswith(".whl"):
+        raise NotFound("No metadata for this file")
+    stored = storage.get(layout.metadata_key(normalize(folder), filename))
+    if stored is None:
+        raise NotFound("No metadata for this file")
+    return Response(
+        200,
+        stored.body,
+        {"Content-Type": "text/plain; charset=utf-8", "ETag": f'"{stored.etag}"'},
+    )
+
+
+def _format(request: Request) -> Format:
+    fmt = negotiation.select(request.header("Accept"))
+    if fmt is None:
+        types = ", ".join(f.value for f in Format)
+        raise HTTPError(406, f"Not Acceptable: this index serves {types}", {"Vary": "Accept"})
+    return fmt
+
+
+def _page(fmt: Format, body: bytes, metadata: dict[str, str], etag: str) -> Response:
+    try:
+        member = pages.member(body, metadata, json=fmt.is_json)
+    except ValueError:
+        log.exception("a stored page is damaged; a rebuild writes it again")
+        raise
+    return Response(200, member, _page_headers(fmt, etag), gzipped=True)
+
+
+def _page_headers(fmt: Format, etag: str) -> dict[str, str]:
+    kind = "json" if fmt.is_json else "html"
+    return {
+        "Content-Type": fmt.content_type,
+        # Weak: the same page is sent gzip-compressed or not, by Accept-Encoding.
+        "ETag": f'W/"{etag}-{kind}"',
+        "Vary": "Accept",
+        "Cache-Control": _PAGE_CACHE,
+    }
+
+
+def _client_etag(request: Request, fmt: Format) -> str | None:
+    """The S3 ETag in the client's ``If-None-Match``, when it names this format's page."""
+    header = request.header("If-None-Match")
+    if not header:
+        return None
+    kind = "json" if fmt.is_json else "html"
+    for match in _ETAG.finditer(header):
+        if match.group(2) == kind:
+            return match.group(1)
+    return None
+
+
+def _not_modified(request: Request, fmt: Format) -> Response:
+    etag = _client_etag(request, fmt)
+    assert etag is not None
+    headers = _page_headers(fmt, etag)
+    del headers["Content-Type"]
+    return Response(304, b"", headers)

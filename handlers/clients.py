@@ -1,0 +1,52 @@
+"""AWS clients, made on first use and kept for the life of the process (never at import time).
+
+S3 is found the standard way: boto3's credential chain and region, and ``AWS_ENDPOINT_URL_S3`` /
+``AWS_ENDPOINT_URL`` for moto or the local index. A client is kept per endpoint and region, so a test
+that points the environment elsewhere gets a new one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, ...], Any] = {}
+
+
+def s3() -> S3Client:
+    """The S3 client (path-style addressing off AWS, so presigned URLs work against moto)."""
+    client: S3Client = _client("s3")
+    return client
+
+
+def sqs() -> SQSClient:
+    """The SQS client (the reindexer's fan-out of a rebuild)."""
+    client: SQSClient = _client("sqs")
+    return client
+
+
+def _client(service: str) -> Any:
+    env = os.environ
+    endpoint = env.get(f"AWS_ENDPOINT_URL_{service.upper()}") or env.get("AWS_ENDPOINT_URL") or ""
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
+    cache_key = (service, endpoint, region)
+    with _lock:
+        if cache_key not in _clients:
+            import boto3  # imported here: a cold start that never reaches S3 should not pay for it
+            from botocore.config import Config
+
+            config = Config(
+                retries={"mode": "standard", "max_attempts": 3},
+                connect_timeout=2,
+                read_timeout=10,
+                s3={"addressing_style": "path" if endpoint else "virtual"},
+                signature_version="s3v4",
+            )
+            _clients[cache_key] = boto3.client(service, region_name=region or None, config=config)  # type: ignore[call-overload]
+        return _clients[cache_key]
