@@ -144,14 +144,19 @@ class Indexer:
         opened = self.storage.open(key, size)
         if opened is None:
             return None
+        with opened:
+            return self._facts_of(project, parts[1], opened, current)
+
+    def _facts_of(
+        self, project: NormalizedName, filename: str, opened: OpenedObject, current: FileFacts | None
+    ) -> FileFacts | None:
         info = opened.info
-        tags = self.storage.tags(key) if info.tag_count else {}
+        tags = self.storage.tags(info.key) if info.tag_count else {}
         if tags is None:
             return None
         yanked = tags.get(layout.YANK_TAG)
         if current is not None and current.etag == info.etag:
             return replace(current, yanked=yanked)
-        filename = parts[1]
         requires_python = info.metadata.get(REQUIRES_PYTHON_METADATA) or None
         metadata_sha256 = None
         if filename.endswith(".whl"):
@@ -168,7 +173,7 @@ class Indexer:
             requires_python = self._sdist_requires_python(opened, filename)
         return FileFacts(
             filename=filename,
-            key=key,
+            key=info.key,
             etag=info.etag,
             size=info.size,
             sha256=opened.sha256(),

@@ -37,8 +37,9 @@ _EXACT = {
     "application/vnd.pypi.simple.v1+json": Format.JSON_V1,
     "application/vnd.pypi.simple.latest+json": Format.JSON_V1,
 }
-#: Our preference when the client's q-values tie.
-_PREFERENCE = (Format.HTML, Format.HTML_V1, Format.JSON_V1)
+#: Our preference when the client's q-values tie: plain HTML for ``*/*`` (what every client and a
+#: browser read), then JSON over the versioned HTML (cheaper for clients to parse).
+_PREFERENCE = (Format.HTML, Format.JSON_V1, Format.HTML_V1)
 _QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 _TOKEN = re.compile(r"[A-Za-z0-9!#$&^_.+-]+")
 
@@ -71,7 +72,8 @@ def _parse(accept: str) -> list[tuple[str, float]]:
     for item in accept.split(","):
         media_range, *params = (part.strip() for part in item.split(";"))
         kind, slash, subtype = media_range.lower().partition("/")
-        if not slash or not _TOKEN.fullmatch(kind) or not _TOKEN.fullmatch(subtype.replace("*", "x")):
+        wildcard = subtype == "*" and (kind == "*" or _TOKEN.fullmatch(kind))
+        if not slash or not (wildcard or (_TOKEN.fullmatch(kind) and _TOKEN.fullmatch(subtype))):
             continue  # malformed range: ignored, like a client's typo
         quality = 1.0
         for param in params:

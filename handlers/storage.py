@@ -240,11 +240,22 @@ class OpenedObject:
     #: The view holds every byte (else only the tail, fetching the rest on demand).
     complete: bool
 
+    def close(self) -> None:
+        """Release the spooled copy (memory or /tmp)."""
+        self.file.close()
+
+    def __enter__(self) -> OpenedObject:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def sha256(self) -> str:
         """The file's sha256: stored with the object, or computed by reading it whole."""
         if self.info.sha256 is not None:
             return self.info.sha256
         file, digest = self.storage.read_whole(self.info.key, self.info.etag)
+        self.file.close()
         object.__setattr__(self, "file", file)
         object.__setattr__(self, "complete", True)
         return digest

@@ -1,0 +1,257 @@
+"""The API handler against moto: formats, names, redirects, errors, and what each request costs."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from handlers import reindex
+from tests.handlers.conftest import Index, body_of, load_event, make_wheel
+
+JSON = "application/vnd.pypi.simple.v1+json"
+
+
+@pytest.fixture
+def populated(index: Index) -> Index:
+    index.put(
+        "Foo.Bar_baz/foo_bar_baz-1.0-py3-none-any.whl",
+        make_wheel("foo-bar-baz", "1.0", requires_python=">=3.8,<4"),
+    )
+    index.put("foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl", make_wheel("foo-bar-baz", "2.0"))
+    index.put("foo-bar-baz/foo-bar-baz-2.0.tar.gz", b"not really an sdist")
+    index.put("zope.interface/zope.interface-6.0-py3-none-any.whl", make_wheel("zope.interface", "6.0"))
+    reindex.handler({"rebuild": True}, None)
+    index.counter.reset()
+    return index
+
+
+def test_recorded_event_gets_the_json_page_gzipped(populated: Index) -> None:
+    from handlers import api
+
+    response = api.handler(load_event("api_get_project.json"), None)
+    # The recorded path is a non-normalized spelling: a permanent redirect to the normalized URL.
+    assert response["statusCode"] == 301
+    assert response["multiValueHeaders"]["Location"] == ["../foo-bar-baz/"]
+    event = load_event("api_get_project.json")
+    event["path"] = "/foo-bar-baz/"
+    response = api.handler(event, None)
+    assert response["statusCode"] == 200
+    assert response["isBase64Encoded"] is True
+    assert response["multiValueHeaders"]["Content-Encoding"] == ["gzip"]
+    assert response["multiValueHeaders"]["Content-Type"] == [JSON]
+    assert "Accept" in response["multiValueHeaders"]["Vary"][0]
+    page = json.loads(gzip.decompress(body_of(response)))
+    assert page["meta"]["api-version"] == "1.1"
+    assert [f["filename"] for f in page["files"]] == [
+        "foo-bar-baz-2.0.tar.gz",
+        "foo_bar_baz-1.0-py3-none-any.whl",
+        "foo_bar_baz-2.0-py3-none-any.whl",
+    ]
+    assert page["versions"] == ["1.0", "2.0"]
+
+
+def test_page_lists_every_folder_spelling_with_hashes_and_metadata(populated: Index) -> None:
+    response = populated.get("/foo-bar-baz/", accept=JSON)
+    page = json.loads(body_of(response))
+    by_name = {f["filename"]: f for f in page["files"]}
+    wheel = by_name["foo_bar_baz-1.0-py3-none-any.whl"]
+    expected = hashlib.sha256(make_wheel("foo-bar-baz", "1.0", requires_python=">=3.8,<4")).hexdigest()
+    assert wheel["hashes"] == {"sha256": expected}
+    assert wheel["url"] == "../Foo.Bar_baz/foo_bar_baz-1.0-py3-none-any.whl"
+    assert wheel["requires-python"] == ">=3.8,<4"
+    assert wheel["core-metadata"] == wheel["dist-info-metadata"] != False  # noqa: E712
+    assert by_name["foo-bar-baz-2.0.tar.gz"]["core-metadata"] is False
+    assert wheel["yanked"] is False
+    assert wheel["upload-time"].endswith("Z")
+    assert populated.counter.total == 1
+
+
+def test_html_page_escapes_and_carries_every_attribute(populated: Index) -> None:
+    response = populated.get("/foo-bar-baz/")
+    assert response["headers"]["Content-Type"] == "text/html; charset=utf-8"
+    html = body_of(response).decode()
+    assert '<meta name="pypi:repository-version" content="1.1">' in html
+    assert 'data-requires-python="&gt;=3.8,&lt;4"' in html
+    assert 'data-core-metadata="sha256=' in html and 'data-dist-info-metadata="sha256=' in html
+    assert 'href="../Foo.Bar_baz/foo_bar_baz-1.0-py3-none-any.whl#sha256=' in html
+
+
+def test_costs_one_get_per_page_and_none_per_redirect(populated: Index) -> None:
+    for path in ("/", "/foo-bar-baz/", "/zope-interface/"):
+        populated.counter.reset()
+        assert populated.get(path)["statusCode"] == 200
+        assert dict(populated.counter.calls) == {"GetObject": 1}, path
+    populated.counter.reset()
+    response = populated.get("/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl")
+    assert response["statusCode"] == 302
+    assert populated.counter.total == 0
+    # The presigned URL works, and it is for this very object.
+    download = requests.get(response["headers"]["Location"], timeout=10)
+    assert download.content == make_wheel("foo-bar-baz", "2.0")
+
+
+def test_head_of_a_file_is_presigned_for_head(populated: Index) -> None:
+    response = populated.get("/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl", method="HEAD")
+    assert response["statusCode"] == 302 and response["body"] == ""
+    head = requests.head(response["headers"]["Location"], timeout=10)
+    assert head.status_code == 200
+    assert int(head.headers["Content-Length"]) == len(make_wheel("foo-bar-baz", "2.0"))
+
+
+def test_metadata_is_the_wheels_metadata_byte_for_byte(populated: Index) -> None:
+    extra = "Author: Zoë\n"
+    populated.put("nonascii/nonascii-1.0-py3-none-any.whl", make_wheel("nonascii", "1.0", extra=extra))
+    reindex.handler({"rebuild": True}, None)
+    page = json.loads(body_of(populated.get("/nonascii/", accept=JSON)))
+    response = populated.get("/nonascii/nonascii-1.0-py3-none-any.whl.metadata")
+    assert response["statusCode"] == 200
+    data = body_of(response)
+    assert "Author: Zoë" in data.decode("utf-8")
+    assert hashlib.sha256(data).hexdigest() == page["files"][0]["core-metadata"]["sha256"]
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/Foo.Bar_baz/", "../foo-bar-baz/"),
+        ("/FOO-BAR-BAZ/", "../foo-bar-baz/"),
+        ("/foo-bar-baz", "foo-bar-baz/"),  # no trailing slash: relative to the stage root
+        ("/Zope.Interface", "zope-interface/"),
+    ],
+)
+def test_non_normalized_urls_redirect_permanently(populated: Index, path: str, location: str) -> None:
+    response = populated.get(path)
+    assert response["statusCode"] == 301
+    assert response["headers"]["Location"] == location
+    assert populated.counter.total == 0
+
+
+def test_unknown_project_falls_back_temporarily_or_404(
+    populated: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert populated.get("/requests/")["statusCode"] == 404
+    monkeypatch.setenv("FALLBACK_INDEX_URL", "https://pypi.org/simple")
+    response = populated.get("/requests/")
+    assert response["statusCode"] == 302
+    assert response["headers"]["Location"] == "https://pypi.org/simple/requests/"
+    # Never for a project the bucket holds, in any spelling.
+    assert populated.get("/foo-bar-baz/")["statusCode"] == 200
+    assert populated.get("/Foo.Bar_baz/")["statusCode"] == 301
+
+
+def test_etag_and_if_none_match(populated: Index) -> None:
+    first = populated.get("/foo-bar-baz/", accept=JSON)
+    etag = first["headers"]["ETag"]
+    again = populated.get("/foo-bar-baz/", accept=JSON, If_None_Match=etag)
+    assert again["statusCode"] == 304 and again["body"] == ""
+    assert again["headers"]["ETag"] == etag
+    # The HTML page has its own tag: the JSON one does not match it.
+    assert populated.get("/foo-bar-baz/", If_None_Match=etag)["statusCode"] == 200
+
+
+def test_head_is_get_without_a_body(populated: Index) -> None:
+    get, head = populated.get("/foo-bar-baz/"), populated.get("/foo-bar-baz/", method="HEAD")
+    assert head["statusCode"] == get["statusCode"] == 200
+    assert head["body"] == "" and get["body"]
+    assert head["headers"] == get["headers"]
+
+
+def test_gzip_only_when_accepted(populated: Index) -> None:
+    plain = populated.get("/foo-bar-baz/")
+    assert "Content-Encoding" not in plain["headers"]
+    zipped = populated.get("/foo-bar-baz/", Accept_Encoding="gzip")
+    assert zipped["headers"]["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body_of(zipped)) == body_of(plain)
+    refused = populated.get("/foo-bar-baz/", Accept_Encoding="gzip;q=0, identity")
+    assert "Content-Encoding" not in refused["headers"]
+
+
+def test_empty_bucket_serves_an_empty_root(index: Index) -> None:
+    response = index.get("/", accept=JSON)
+    assert response["statusCode"] == 200
+    assert json.loads(body_of(response)) == {"meta": {"api-version": "1.1"}, "projects": []}
+
+
+def test_root_lists_normalized_projects(populated: Index) -> None:
+    root = json.loads(body_of(populated.get("/", accept=JSON)))
+    assert root["projects"] == [{"name": "foo-bar-baz"}, {"name": "zope-interface"}]
+    html = body_of(populated.get("/")).decode()
+    assert '<a href="foo-bar-baz/">foo-bar-baz</a>' in html
+    # The compatibility copy for the original module's layout.
+    compat = populated.s3.get_object(Bucket=populated.bucket, Key="index.html")["Body"].read().decode()
+    assert '<a href="zope-interface/">zope-interface</a>' in compat
+
+
+BAD_PATHS = [
+    "/../etc/passwd",
+    "/foo/../../etc/",
+    "/%2e%2e/",  # encoded traversal, decoded once by API Gateway and once by us
+    "/%252e%252e/",  # double encoding leaves a '%': refused
+    "/foo%5c..%5cbar/",
+    "/foo\\bar/",
+    "/foo\x00/",
+    "/caf\u00e9/",
+    "/" + "a" * 300 + "/",
+    "/-leading-dash/",
+    "/<script>alert(1)</script>/",
+    "/foo/bar\r\nSet-Cookie: x=1",
+    "/foo/not-a-dist.txt",
+    "/foo/..whl",
+    "/foo/.hidden.whl",
+]
+
+
+@pytest.mark.parametrize("path", BAD_PATHS)
+def test_bad_paths_get_a_short_4xx(populated: Index, path: str) -> None:
+    response = populated.get(path)
+    assert 400 <= response["statusCode"] < 500, response
+    body = body_of(response).decode()
+    assert "Traceback" not in body and "<script>" not in body and len(body) < 200
+    assert all("\n" not in value and "\r" not in value for value in response["headers"].values())
+    assert populated.counter.total == 0
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
+def test_unknown_methods_get_405(populated: Index, method: str) -> None:
+    response = populated.get("/foo-bar-baz/", method=method)
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == "GET, HEAD"
+
+
+def test_accept_that_admits_nothing_gets_406(populated: Index) -> None:
+    response = populated.get("/foo-bar-baz/", accept="image/png")
+    assert response["statusCode"] == 406
+    assert "application/vnd.pypi.simple.v1+json" in body_of(response).decode()
+
+
+def test_latest_is_answered_with_the_concrete_type(populated: Index) -> None:
+    response = populated.get("/", accept="application/vnd.pypi.simple.latest+json")
+    assert response["headers"]["Content-Type"] == JSON
+
+
+def test_malformed_events_get_400_not_500(index: Index) -> None:
+    from handlers import api
+
+    assert api.handler({"httpMethod": "GET"}, None)["statusCode"] == 400
+    bad_body = {"httpMethod": "POST", "path": "/", "body": "***", "isBase64Encoded": True}
+    assert api.handler(bad_body, None)["statusCode"] == 400
+
+
+def test_missing_bucket_setting_is_a_bare_500(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("S3_BUCKET")
+    response = index.get("/")
+    assert response["statusCode"] == 500
+    assert "Traceback" not in body_of(response).decode()
+
+
+def test_presigned_url_ttl_comes_from_the_environment(
+    populated: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("S3_PRESIGNED_URL_TTL", "60")
+    location = populated.get("/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl")["headers"]["Location"]
+    assert "X-Amz-Expires=60" in urlsplit(location).query
