@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import re
 
-from handlers import layout, negotiation, pages, render
+from handlers import layout, multipart, negotiation, pages, render, tokens, uploads
 from handlers.config import Settings
-from handlers.http import BadRequest, HTTPError, NotFound, Request, Response, redirect
+from handlers.http import BadRequest, HTTPError, NotFound, Request, Response, redirect, text
 from handlers.names import (
     MAX_FILENAME_LENGTH,
     MAX_NAME_LENGTH,
@@ -21,10 +21,12 @@ from handlers.names import (
 )
 from handlers.negotiation import Format
 from handlers.storage import NotModified, Storage
+from handlers.tokens import TokenRecord
 
 log = logging.getLogger(__name__)
 
 READ_METHODS = ("GET", "HEAD")
+REALM = "serverless-pypi"
 _PAGE_CACHE = "no-cache"  # clients keep pages but revalidate (a 304 costs them nothing)
 _ETAG = re.compile(r'(?:W/)?"([0-9a-fA-F-]+)-(html|json)"')
 _UNSAFE_PATH = re.compile(r"[^\x21-\x7e]|[\\%]")
@@ -39,12 +41,12 @@ def route(request: Request, settings: Settings, storage: Storage) -> Response:
     segments = path[1:].split("/")
     if any(s in (".", "..") for s in segments):
         raise BadRequest("Invalid path: no '.' or '..' segments")
-    if path == "/":
-        if request.method == "POST":
-            raise HTTPError(405, "Uploads are not enabled on this index", {"Allow": "GET, HEAD"})
-        _require_read(request)
-        return _root(request, storage)
+    if path == "/" and request.method == "POST":
+        return _upload(request, settings, storage)
     _require_read(request)
+    _authorize(request, settings, storage, "read")
+    if path == "/":
+        return _root(request, storage)
     if len(segments) == 1:  # "/Name" without its slash: the page is at "/name/"
         return redirect(301, f"{normalize(_project_name(segments[0]))}/")
     if len(segments) == 2 and segments[1] == "":
@@ -52,6 +54,60 @@ def route(request: Request, settings: Settings, storage: Storage) -> Response:
     if len(segments) == 2:
         return _file(request, settings, storage, segments[0], segments[1])
     raise NotFound()
+
+
+def _authorize(request: Request, settings: Settings, storage: Storage, scope: str) -> TokenRecord | None:
+    """The caller's token record, or an error: 401 without a valid token, 403 without the scope."""
+    if scope == "read" and settings.public_read:
+        return None
+    token = tokens.token_from_basic_auth(request.header("Authorization"))
+    record = tokens.TokenStore(storage).lookup(token) if token is not None else None
+    if record is None:
+        # pip asks its keyring or netrc for credentials only after a 401 that names Basic.
+        message = (
+            "Invalid or expired token"
+            if token
+            else "Authentication required: user __token__, password a token"
+        )
+        raise HTTPError(401, message, {"WWW-Authenticate": f'Basic realm="{REALM}"'})
+    if scope not in record.scopes:
+        raise HTTPError(403, f"Forbidden: this token has no {scope} scope")
+    return record
+
+
+def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
+    """twine's legacy upload API (and ``uv publish``): one distribution per POST."""
+    if not settings.uploads_enabled:
+        raise HTTPError(405, "Uploads are not enabled on this index", {"Allow": "GET, HEAD"})
+    record = _authorize(request, settings, storage, "upload")
+    assert record is not None
+    try:
+        form = multipart.parse(request.body, request.header("Content-Type"))
+    except multipart.MalformedForm as error:
+        raise BadRequest(f"Invalid upload form: {error}") from error
+    action = form.get(":action")
+    if action is not None and action != "file_upload":
+        raise BadRequest(f"Unsupported :action {action!r}: only file_upload")
+    content = form.files.get("content")
+    if content is None:
+        raise BadRequest("Invalid upload form: no 'content' file part")
+    try:
+        dist = uploads.check_bytes(
+            content.filename,
+            content.content,
+            name=form.get("name"),
+            version=form.get("version"),
+            filetype=form.get("filetype"),
+            requires_python=form.get("requires_python"),
+            **{name: form.get(name) for name in uploads.DIGEST_FIELDS},
+        )
+        if not record.may_upload_to(dist.project):
+            raise HTTPError(403, f"Forbidden: this token may not upload to {dist.project}")
+        created = uploads.publish(storage, dist, content.content)
+    except uploads.UploadRefused as error:
+        raise BadRequest(str(error)) from error
+    log.info("upload of %s: %s", dist.key, "stored" if created else "identical file already there")
+    return text(200, "OK" if created else "OK: this exact file was published already")
 
 
 def _require_read(request: Request) -> None:

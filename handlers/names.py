@@ -190,3 +190,52 @@ def _legacy_version(filename: str) -> str | None:
                 if is_valid_version(candidate):
                     return candidate
     return None
+
+
+_PRE_LETTERS = {
+    "a": "a",
+    "alpha": "a",
+    "b": "b",
+    "beta": "b",
+    "c": "rc",
+    "rc": "rc",
+    "pre": "rc",
+    "preview": "rc",
+}
+_LETTERS_AND_NUMBER = re.compile(r"[-_.]?([a-z]+)?[-_.]?([0-9]*)")
+
+
+def canonical_version(version: str) -> str:
+    """A PEP 440 version in a form where equal versions compare equal as strings.
+
+    Like ``packaging.utils.canonicalize_version``: ``1.0`` and ``1.0.0`` are the same version.
+
+    >>> canonical_version("V1.0.0-ALPHA.1"), canonical_version("1.0")
+    ('1a1', '1')
+    """
+    match = _VERSION.fullmatch(version.strip())
+    if match is None:
+        raise ValueError(f"not a PEP 440 version: {version!r}")
+    release = [int(part) for part in match["release"].split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    text = ".".join(map(str, release))
+    if match["epoch"] and int(match["epoch"]):
+        text = f"{int(match['epoch'])}!{text}"
+    if match["pre"]:
+        letters, number = _letters_and_number(match["pre"])
+        text += f"{_PRE_LETTERS[letters]}{number}"
+    if match["post"]:
+        text += f".post{_letters_and_number(match['post'])[1]}"
+    if match["dev"]:
+        text += f".dev{_letters_and_number(match['dev'])[1]}"
+    if match["local"]:
+        parts = re.split(r"[-_.]", match["local"].lower())
+        text += "+" + ".".join(str(int(part)) if part.isdigit() else part for part in parts)
+    return text
+
+
+def _letters_and_number(part: str) -> tuple[str, int]:
+    match = _LETTERS_AND_NUMBER.fullmatch(part.lower())
+    assert match is not None  # the version pattern already matched this part
+    return match[1] or "", int(match[2] or 0)

@@ -144,6 +144,47 @@ class Storage:
             raise
         return unquote_etag(response["ETag"])
 
+    def put_file(
+        self, key: str, body: IO[bytes] | bytes, *, sha256_base64: str, metadata: Mapping[str, str]
+    ) -> None:
+        """Publish a package file, never over another: ``If-None-Match: *``, and S3 checks the bytes
+        against ``sha256_base64`` and keeps it as the object's checksum. Raises :class:`PreconditionFailed`
+        when the key exists.
+        """
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                IfNoneMatch="*",
+                ChecksumSHA256=sha256_base64,
+                ContentType="application/octet-stream",
+                Metadata=dict(metadata),
+            )
+        except ClientError as error:
+            if _code(error) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+                raise PreconditionFailed(key) from error
+            raise
+
+    def stored_sha256(self, key: str) -> str | None:
+        """The sha256 of a package file, or None when there is no such object.
+
+        Taken from its checksum or metadata (one HEAD); a file put without either is hashed whole.
+        """
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except ClientError as error:
+            if _is_missing(error):
+                return None
+            raise
+        metadata = {k.lower(): v for k, v in (response.get("Metadata") or {}).items()}
+        stored = _stored_sha256(response, metadata)
+        if stored is not None:
+            return stored
+        file, digest = self.read_whole(key, unquote_etag(response["ETag"]))
+        file.close()
+        return digest
+
     def delete(self, key: str) -> None:
         """Delete an object (deleting a missing key is not an error in S3)."""
         self.client.delete_object(Bucket=self.bucket, Key=key)
