@@ -275,9 +275,7 @@ class Indexer:
         stored = self.storage.get(layout.project_page_key(project))
         if stored is None:
             return _Page({}, None)
-        document = json.loads(pages.unpack_json(stored.body, dict(stored.metadata)))
-        files = {facts.key: facts for facts in map(file_from_json, document["files"])}
-        return _Page(files, stored.etag)
+        return _Page(_files_of(stored.body, stored.metadata), stored.etag)
 
     def _write_page(self, project: NormalizedName, files: Mapping[str, FileFacts], etag: str | None) -> None:
         detail = ProjectDetail(project, _listed_files(project, files))
@@ -332,6 +330,17 @@ class Indexer:
                 # Someone else wrote first: back off a little (with jitter) and start over.
                 self._sleep(random.uniform(0, 0.05 * 2**number))  # noqa: S311
         raise RuntimeError(f"gave up after {MAX_ATTEMPTS} conflicting writes")
+
+
+def published_files(storage: Storage, project: NormalizedName) -> dict[str, FileFacts]:
+    """The files a project's page lists, by S3 key (empty when it has no page)."""
+    stored = storage.get(layout.project_page_key(project))
+    return {} if stored is None else _files_of(stored.body, stored.metadata)
+
+
+def _files_of(body: bytes, metadata: Mapping[str, str]) -> dict[str, FileFacts]:
+    document = json.loads(pages.unpack_json(body, dict(metadata)))
+    return {facts.key: facts for facts in map(file_from_json, document["files"])}
 
 
 def _listed_files(project: NormalizedName, files: Mapping[str, FileFacts]) -> tuple[FileFacts, ...]:

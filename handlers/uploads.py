@@ -12,13 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-from handlers import layout, metadata, pages
-from handlers.indexer import REQUIRES_PYTHON_METADATA
+from handlers import layout, metadata
+from handlers.indexer import REQUIRES_PYTHON_METADATA, published_files
 from handlers.names import (
     UPLOAD_SUFFIXES,
     InvalidFilename,
@@ -170,12 +169,9 @@ def publish(storage: Storage, dist: Distribution, body: IO[bytes] | bytes) -> bo
 def _published_sha256(storage: Storage, dist: Distribution) -> str | None:
     # The project's page knows the file in every spelling of its folder; the normalized key is
     # checked too, for a file so new that the page does not list it yet.
-    stored = storage.get(layout.project_page_key(dist.project))
-    if stored is not None:
-        document = json.loads(pages.unpack_json(stored.body, dict(stored.metadata)))
-        for entry in document["files"]:
-            if entry["filename"] == dist.filename:
-                return str(entry["hashes"]["sha256"])
+    for facts in published_files(storage, dist.project).values():
+        if facts.filename == dist.filename:
+            return facts.sha256
     return storage.stored_sha256(dist.key)
 
 

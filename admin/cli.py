@@ -1,0 +1,259 @@
+"""Argument parsing and the commands of ``python -m admin``; errors are one line and exit 1."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from handlers import layout, tokens, uploads
+from handlers.indexer import Indexer, published_files
+from handlers.names import is_safe_filename, is_valid_project_name, normalize
+from handlers.storage import Storage
+
+#: S3 takes one PUT of up to 5 GiB; the CLI uploads in one conditional PUT, so that is the limit.
+MAX_UPLOAD_SIZE = 5 * 1024**3
+# Characters S3 allows in a tag value (the yank reason).
+_TAG_VALUE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-=._:/@")
+
+
+class CommandError(Exception):
+    """A one-line error for the operator, naming the fix where there is one."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        storage = _storage(args)
+        command: Callable[[argparse.Namespace, Storage], int] = args.command
+        return command(args, storage)
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # an AWS error, a missing credential: one line, not a traceback
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m admin", description=__doc__)
+    parser.add_argument(
+        "--bucket", default=os.environ.get("S3_BUCKET"), help="the index's bucket (default: $S3_BUCKET)"
+    )
+    parser.add_argument("--endpoint-url", help="S3 endpoint, e.g. the dev server's embedded S3")
+    parser.add_argument("--region", help="AWS region (default: boto3's)")
+    commands = parser.add_subparsers(title="commands", required=True)
+
+    token = commands.add_parser("token", help="create, list and revoke API tokens").add_subparsers(
+        required=True
+    )
+    create = token.add_parser("create", help="create a token; prints it once, as the last line")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", action="append", required=True, choices=tokens.SCOPES)
+    create.add_argument(
+        "--project", action="append", default=[], help="limit uploads to this project (repeatable)"
+    )
+    create.add_argument("--expires-days", type=float, help="the token stops working after this many days")
+    create.set_defaults(command=token_create)
+    token.add_parser("list", help="list tokens (names, never secrets)").set_defaults(command=token_list)
+    revoke = token.add_parser("revoke", help="revoke every token of a name")
+    revoke.add_argument("name")
+    revoke.set_defaults(command=token_revoke)
+
+    upload = commands.add_parser("upload", help="validate and publish files straight to S3, any size")
+    upload.add_argument("files", nargs="+", type=Path)
+    upload.set_defaults(command=upload_files)
+
+    for name, handler, text in (
+        ("yank", yank, "mark a file yanked (PEP 592)"),
+        ("unyank", unyank, "undo a yank"),
+        ("remove", remove, "delete a file (the bucket's versioning keeps a copy)"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("project")
+        sub.add_argument("filename")
+        if name == "yank":
+            sub.add_argument("--reason", default="", help="shown to installers")
+        if name == "remove":
+            sub.add_argument("--yes", action="store_true", help="do not ask")
+        sub.set_defaults(command=handler)
+
+    reindex = commands.add_parser("reindex", help="rebuild generated pages from the bucket")
+    reindex.add_argument("project", nargs="?", help="only this project (default: everything)")
+    reindex.set_defaults(command=reindex_command)
+    return parser
+
+
+def _storage(args: argparse.Namespace) -> Storage:
+    if not args.bucket:
+        raise CommandError("no bucket: pass --bucket NAME or set S3_BUCKET")
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        s3={"addressing_style": "path" if args.endpoint_url else "auto"}, retries={"mode": "standard"}
+    )
+    client = boto3.client("s3", endpoint_url=args.endpoint_url, region_name=args.region, config=config)
+    return Storage(client, args.bucket)
+
+
+# -- tokens -----------------------------------------------------------------------------------
+def token_create(args: argparse.Namespace, storage: Storage) -> int:
+    """Create a token and print it as the last line."""
+    expires = int(time.time() + args.expires_days * 86400) if args.expires_days is not None else None
+    for project in args.project:
+        if not is_valid_project_name(project):
+            raise CommandError(f"invalid project name: {project!r}")
+    try:
+        token = tokens.TokenStore(storage).create(args.name, tuple(args.scope), tuple(args.project), expires)
+    except tokens.InvalidToken as error:
+        raise CommandError(str(error)) from error
+    scope_text = ", ".join(dict.fromkeys(args.scope))
+    print(
+        f"Created token {args.name!r} ({scope_text}). It is shown only now; store it safely:", file=sys.stderr
+    )
+    print(token)
+    return 0
+
+
+def token_list(args: argparse.Namespace, storage: Storage) -> int:
+    """List token names, scopes, projects and expiry."""
+    records = tokens.TokenStore(storage).list()
+    if not records:
+        print("no tokens")
+    for record in records:
+        expiry = (
+            "never"
+            if record.expires is None
+            else time.strftime("%Y-%m-%d %H:%M", time.gmtime(record.expires))
+        )
+        state = " (expired)" if record.expired() else ""
+        projects = ",".join(record.projects) or "any"
+        print(
+            f"{record.name}\tscopes={','.join(record.scopes)}\tprojects={projects}\texpires={expiry}{state}"
+        )
+    return 0
+
+
+def token_revoke(args: argparse.Namespace, storage: Storage) -> int:
+    """Revoke every token of a name."""
+    count = tokens.TokenStore(storage).revoke(args.name)
+    if count == 0:
+        raise CommandError(f"no token named {args.name!r} (see: python -m admin token list)")
+    print(
+        f"revoked {count} token(s) named {args.name!r};",
+        f"the API forgets them within {tokens.CACHE_SECONDS:.0f} s",
+    )
+    return 0
+
+
+# -- files ------------------------------------------------------------------------------------
+def upload_files(args: argparse.Namespace, storage: Storage) -> int:
+    """Validate and publish each file; keeps going past a refusal and exits 1 if any was refused."""
+    failed = 0
+    for number, path in enumerate(args.files, 1):
+        prefix = f"[{number}/{len(args.files)}] {path.name}"
+        try:
+            size = path.stat().st_size
+            if size > MAX_UPLOAD_SIZE:
+                raise uploads.UploadRefused("larger than 5 GiB, the most one S3 PUT takes")
+            with path.open("rb") as file:
+                print(f"{prefix}: checking {size / 1e6:.1f} MB", file=sys.stderr)
+                dist = uploads.check_distribution(path.name, file)
+                print(f"{prefix}: uploading to {dist.key}", file=sys.stderr)
+                created = uploads.publish(storage, dist, file)
+        except (OSError, uploads.UploadRefused) as error:
+            print(f"{prefix}: refused: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(
+            f"{prefix}: {'published' if created else 'already published with the same bytes'} ({dist.sha256})"
+        )
+    return 1 if failed else 0
+
+
+def _locate(storage: Storage, project: str, filename: str) -> str:
+    """The key of a published file, in whatever spelling of its folder it lives."""
+    if not is_valid_project_name(project) or not is_safe_filename(filename):
+        raise CommandError("invalid project name or filename")
+    name = normalize(project)
+    listed = [key for key, facts in published_files(storage, name).items() if facts.filename == filename]
+    for key in (f"{name}/{filename}", *listed):
+        if storage.exists(key):
+            return key
+    raise CommandError(f"no file {filename!r} in project {name!r}")
+
+
+def _set_yank(storage: Storage, key: str, reason: str | None) -> None:
+    current = storage.tags(key) or {}
+    current.pop(layout.YANK_TAG, None)
+    if reason is not None:
+        current[layout.YANK_TAG] = reason
+    if current:
+        tagging: Any = {"TagSet": [{"Key": k, "Value": v} for k, v in current.items()]}
+        storage.client.put_object_tagging(Bucket=storage.bucket, Key=key, Tagging=tagging)
+    else:
+        storage.client.delete_object_tagging(Bucket=storage.bucket, Key=key)
+
+
+def yank(args: argparse.Namespace, storage: Storage) -> int:
+    """Tag a file ``pypi-yanked=<reason>``; the reindexer shows it on the page."""
+    if not set(args.reason) <= _TAG_VALUE_CHARS or len(args.reason) > 256:
+        raise CommandError("a reason is up to 256 of: letters, digits, spaces and + - = . _ : / @")
+    key = _locate(storage, args.project, args.filename)
+    _set_yank(storage, key, args.reason)
+    print(f"yanked {key}" + (f": {args.reason}" if args.reason else ""))
+    return 0
+
+
+def unyank(args: argparse.Namespace, storage: Storage) -> int:
+    """Remove the yank tag."""
+    key = _locate(storage, args.project, args.filename)
+    _set_yank(storage, key, None)
+    print(f"unyanked {key}")
+    return 0
+
+
+def remove(args: argparse.Namespace, storage: Storage) -> int:
+    """Delete a file, after asking (or with --yes)."""
+    key = _locate(storage, args.project, args.filename)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError("not a terminal: add --yes to remove without asking")
+        if (
+            input(f"Remove {key} from the index? Installs pinned to it will fail. [y/N] ").strip().lower()
+            != "y"
+        ):
+            print("kept")
+            return 1
+    storage.delete(key)
+    print(f"removed {key}")
+    return 0
+
+
+def reindex_command(args: argparse.Namespace, storage: Storage) -> int:
+    """Rebuild the generated pages of one project or of the whole bucket, here and now."""
+    indexer = Indexer(storage)
+    started = time.monotonic()
+    if args.project:
+        if not is_valid_project_name(args.project):
+            raise CommandError(f"invalid project name: {args.project!r}")
+        name = normalize(args.project)
+        folders = sorted({name, args.project, *(f.folder for f in published_files(storage, name).values())})
+        objects = indexer.list_project(folders)
+        print(f"reindexing {name}: {len(objects)} objects in {', '.join(folders)}", file=sys.stderr)
+        indexer.reindex_project(name, objects)
+    else:
+        print("rebuilding every project from a listing of the bucket...", file=sys.stderr)
+        count = indexer.rebuild()
+        print(f"{count} projects", file=sys.stderr)
+    print(f"done in {time.monotonic() - started:.1f} s")
+    return 0
