@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-from handlers import layout, multipart, negotiation, pages, render, tokens, uploads
+from handlers import layout, negotiation, pages, tokens
 from handlers.config import Settings
 from handlers.http import BadRequest, HTTPError, NotFound, Request, Response, redirect, text
 from handlers.names import (
@@ -77,6 +77,9 @@ def _authorize(request: Request, settings: Settings, storage: Storage, scope: st
 
 def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
     """twine's legacy upload API (and ``uv publish``): one distribution per POST."""
+    # Imported here: reads, by far the most requests, never pay for the archive readers.
+    from handlers import multipart, uploads
+
     if not settings.uploads_enabled:
         raise HTTPError(405, "Uploads are not enabled on this index", {"Allow": "GET, HEAD"})
     record = _authorize(request, settings, storage, "upload")
@@ -128,6 +131,8 @@ def _root(request: Request, storage: Storage) -> Response:
     except NotModified:
         return _not_modified(request, fmt)
     if stored is None:  # nothing indexed yet: an empty index, not an error
+        from handlers import render
+
         body = render.root_json([]) if fmt.is_json else render.root_html([])
         return Response(200, body, {"Content-Type": fmt.content_type, "Vary": "Accept"})
     return _page(fmt, stored.body, dict(stored.metadata), stored.etag)

@@ -118,7 +118,7 @@ class Indexer:
             if page.etag is None and not files:
                 return False  # nothing to list for a project we never knew
             if files != page.files or page.etag is None:
-                self._write_page(project, files, page.etag)
+                self.write_page(project, files, page.etag)
             return True
 
         if self._retry(attempt) and project not in root.projects:
@@ -226,7 +226,7 @@ class Indexer:
                 if facts is not None:
                     files[obj.key] = facts
             if files != page.files or page.etag is None:
-                self._write_page(project, files, page.etag)
+                self.write_page(project, files, page.etag)
 
         self._retry(attempt)
         if list_in_root:
@@ -277,7 +277,8 @@ class Indexer:
             return _Page({}, None)
         return _Page(_files_of(stored.body, stored.metadata), stored.etag)
 
-    def _write_page(self, project: NormalizedName, files: Mapping[str, FileFacts], etag: str | None) -> None:
+    def write_page(self, project: NormalizedName, files: Mapping[str, FileFacts], etag: str | None) -> None:
+        """Render and store a page of ``files`` (by key), conditional on the page's ``etag``."""
         detail = ProjectDetail(project, _listed_files(project, files))
         body, meta = pages.pack(render.project_html(detail), render.project_json(detail))
         self.storage.put(

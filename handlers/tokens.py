@@ -15,7 +15,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -93,6 +92,8 @@ class TokenRecord:
 
 def new_token() -> str:
     """A fresh token: 256 random bits, URL-safe."""
+    import secrets  # only the admin CLI makes tokens; the API's cold start skips it
+
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 

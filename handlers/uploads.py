@@ -143,7 +143,7 @@ def publish(storage: Storage, dist: Distribution, body: IO[bytes] | bytes) -> bo
     """Store ``dist`` unless that filename is published; True when written, False when the same
     bytes were there already. Raises :class:`FileExists` for other bytes under the name.
     """
-    existing = _published_sha256(storage, dist)
+    existing = _listed_sha256(storage, dist)
     if existing is not None:
         if existing != dist.sha256:
             raise FileExists(dist.filename)
@@ -166,13 +166,13 @@ def publish(storage: Storage, dist: Distribution, body: IO[bytes] | bytes) -> bo
     return True
 
 
-def _published_sha256(storage: Storage, dist: Distribution) -> str | None:
-    # The project's page knows the file in every spelling of its folder; the normalized key is
-    # checked too, for a file so new that the page does not list it yet.
+def _listed_sha256(storage: Storage, dist: Distribution) -> str | None:
+    # The project's page knows the file in every spelling of its folder. A file too new for the
+    # page is caught by the conditional write itself.
     for facts in published_files(storage, dist.project).values():
         if facts.filename == dist.filename:
             return facts.sha256
-    return storage.stored_sha256(dist.key)
+    return None
 
 
 def check_bytes(filename: str, content: bytes, **form: str | None) -> Distribution:

@@ -14,51 +14,7 @@ import pytest
 from handlers import api, reindex, tokens
 from handlers.storage import Storage
 from tests.handlers.conftest import Index, body_of, make_wheel, proxy_event
-
-BOUNDARY = "----serverless-pypi-test"
-
-
-def form_body(
-    fields: list[tuple[str, str]], file: tuple[str, bytes] | None, *, file_type: bool = True
-) -> bytes:
-    """A multipart body shaped like twine's (``file_type=False``: uv's part without Content-Type)."""
-    lines: list[bytes] = []
-    for name, value in fields:
-        lines += [
-            f"--{BOUNDARY}".encode(),
-            f'Content-Disposition: form-data; name="{name}"'.encode(),
-            b"",
-            value.encode(),
-        ]
-    if file is not None:
-        lines += [
-            f"--{BOUNDARY}".encode(),
-            f'Content-Disposition: form-data; name="content"; filename="{file[0]}"'.encode(),
-        ]
-        if file_type:
-            lines.append(b"Content-Type: application/octet-stream")
-        lines += [b"", file[1]]
-    lines.append(f"--{BOUNDARY}--".encode())
-    return b"\r\n".join(lines) + b"\r\n"
-
-
-def twine_fields(
-    filename: str, content: bytes, name: str, version: str, extra: dict[str, str] | None = None
-) -> list[tuple[str, str]]:
-    fields = [
-        (":action", "file_upload"),
-        ("protocol_version", "1"),
-        ("metadata_version", "2.1"),
-        ("name", name),
-        ("version", version),
-        ("filetype", "bdist_wheel" if filename.endswith(".whl") else "sdist"),
-        ("pyversion", "py3"),
-        ("sha256_digest", hashlib.sha256(content).hexdigest()),
-        ("md5_digest", hashlib.md5(content, usedforsecurity=False).hexdigest()),
-        ("blake2_256_digest", hashlib.blake2b(content, digest_size=32).hexdigest()),
-    ]
-    overrides = dict(extra or {})
-    return [(k, overrides.pop(k, v)) for k, v in fields] + list(overrides.items())
+from tests.support.forms import CONTENT_TYPE, form_body, twine_fields
 
 
 @pytest.fixture
@@ -78,7 +34,7 @@ def basic(token: str, user: str = "__token__") -> str:
 
 
 def post(index: Index, body: bytes, token: str | None, content_type: str | None = None) -> dict[str, Any]:
-    headers = {"Content-Type": content_type or f"multipart/form-data; boundary={BOUNDARY}"}
+    headers = {"Content-Type": content_type or CONTENT_TYPE}
     if token is not None:
         headers["Authorization"] = basic(token)
     return api.handler(proxy_event("POST", "/", headers, body), None)

@@ -1,0 +1,115 @@
+"""The benchmark's Markdown: one table of request paths, the targets with pass or miss, the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGET_PAGE_CPU_MS = 2.0
+TARGET_EVENT_REQUESTS = 6
+TARGET_MEMORY_MIB = 128
+TARGET_IMPORT_MS = 20.0
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The whole report."""
+    lines = [
+        "| scenario | S3 requests per call | wall ms (median / p90) | CPU ms | handler CPU ms (S3 replayed) "
+        "| bytes (plain / gzip) | peak KiB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for fig in results["figures"]:
+        ops = ", ".join(f"{op} {count:g}" for op, count in fig["s3_requests"].items()) or "0"
+        replayed = "" if fig["replayed_cpu_ms_median"] is None else f"{fig['replayed_cpu_ms_median']:.2f}"
+        size = "" if fig["bytes_plain"] is None else f"{fig['bytes_plain']:,} / {fig['bytes_gzip']:,}"
+        lines.append(
+            f"| {fig['name']} | {ops} | {fig['wall_ms_median']:.1f} / {fig['wall_ms_p90']:.1f} "
+            f"| {fig['cpu_ms_median']:.2f} | {replayed} | {size} | {fig['peak_kib']:.0f} |"
+        )
+    rebuild = results["rebuild"]
+    lines.append(
+        f"| full rebuild, {rebuild['files']:,} files | "
+        + ", ".join(f"{op} {n:,}" for op, n in sorted(rebuild["s3_requests"].items()))
+        + f" | {rebuild['seconds'] * 1000:,.0f} (total) | | | | |"
+    )
+    lines += ["", "| target | figure | result |", "|---|---|---|"]
+    lines += [f"| {t} | {f} | {'pass' if ok else 'MISS'} |" for t, f, ok in targets(results)]
+    cold = results["cold_start"]
+    lines += [
+        "",
+        f"Cold start (median of {cold['runs']} fresh interpreters): `import boto3` {cold['boto3_import_ms']:.1f} ms; "
+        f"`import boto3, handlers.api` {cold['boto3_and_api_import_ms']:.1f} ms "
+        f"(handlers.api adds {cold['api_import_beyond_boto3_ms']:.1f} ms); first request {cold['first_request_ms']:.1f} ms "
+        "(client creation and one S3 GET).",
+        f"Peak RSS serving a 10,000-file page to a client without gzip: {results['memory_10000_files_mib']} MiB.",
+    ]
+    for client in results.get("clients", []):
+        lines.append(
+            f"{client['client']} install of a {client['depth']}-deep chain, cold cache: {client['seconds']:.1f} s, "
+            f"{client['requests']} requests and {client['bytes']:,} bytes served by the index, "
+            f"{client['wheels_fetched']} wheels fetched for {client['wheels_installed']} installed."
+        )
+    lines.append(f"\nTotal bench time: {results['seconds']} s.")
+    return "\n".join(lines)
+
+
+def _figure(results: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(f for f in results["figures"] if f["name"].startswith(name))
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """Each target as (what, figure, met)."""
+    large = results["projects"][1]
+    rows = []
+    for kind in ("HTML", "JSON"):
+        page = _figure(results, f"GET page {kind}, 1000 files")
+        rows.append(
+            (
+                f"page ({kind}, 1,000 files): 1 S3 request, <= {TARGET_PAGE_CPU_MS:g} ms handler CPU",
+                f"{page['s3_requests'].get('GetObject', 0):g} request, {page['replayed_cpu_ms_median']:.2f} ms",
+                sum(page["s3_requests"].values()) == 1
+                and page["replayed_cpu_ms_median"] <= TARGET_PAGE_CPU_MS,
+            )
+        )
+    root = _figure(results, f"GET / ({large} projects)")
+    total = sum(root["s3_requests"].values())
+    rows.append((f"root at {large:,} projects: 1 S3 request", f"{total:g}", total == 1))
+    redirect = _figure(results, "GET file (redirect)")
+    total = sum(redirect["s3_requests"].values())
+    rows.append(("download redirect: 0 S3 requests", f"{total:g}", total == 0))
+    for label in ("known project", "new project"):
+        event = _figure(results, f"reindex 1 upload event, {label}")
+        total = sum(event["s3_requests"].values())
+        rows.append(
+            (
+                f"reindex of 1 event ({label}, {large:,} projects): <= {TARGET_EVENT_REQUESTS} S3 requests",
+                f"{total:g}",
+                total <= TARGET_EVENT_REQUESTS,
+            )
+        )
+    memory = results["memory_10000_files_mib"]
+    rows.append(
+        (
+            f"API fits {TARGET_MEMORY_MIB} MB for a 10,000-file project",
+            f"{memory} MiB peak RSS",
+            memory < TARGET_MEMORY_MIB,
+        )
+    )
+    cold = results["cold_start"]
+    added = cold["api_import_beyond_boto3_ms"]
+    rows.append(
+        (
+            f"import of handlers.api adds < {TARGET_IMPORT_MS:g} ms to boto3's",
+            f"{added:.1f} ms",
+            added < TARGET_IMPORT_MS,
+        )
+    )
+    for client in results.get("clients", []):
+        fetched = client["wheels_fetched"]
+        rows.append(
+            (
+                f"{client['client']} resolves without downloading a wheel it does not install",
+                f"{fetched} fetched / {client['wheels_installed']} installed",
+                fetched <= client["wheels_installed"],
+            )
+        )
+    return rows
