@@ -86,7 +86,11 @@ class Request:
             data = body.encode("utf-8", errors="surrogateescape")
         # API Gateway hands the path decoded; decoding once more is harmless for every valid path
         # (names never contain "%") and makes a doubly-encoded one visibly invalid.
-        return cls(method=method, path=unquote(raw_path, errors="strict"), headers=headers, body=data)
+        try:
+            path = unquote(raw_path, errors="strict")
+        except UnicodeDecodeError as error:
+            raise BadRequest("Invalid path: not UTF-8") from error
+        return cls(method=method, path=path, headers=headers, body=data)
 
 
 @dataclass(frozen=True)

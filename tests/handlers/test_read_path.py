@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from handlers import reindex
 from tests.handlers.conftest import Index, body_of, load_event, make_wheel
@@ -203,6 +205,8 @@ BAD_PATHS = [
     "/foo/not-a-dist.txt",
     "/foo/..whl",
     "/foo/.hidden.whl",
+    "/%ff%fe/",  # percent-encoded bytes that are not UTF-8
+    "/foo/%00.whl",
 ]
 
 
@@ -255,3 +259,14 @@ def test_presigned_url_ttl_comes_from_the_environment(
     monkeypatch.setenv("S3_PRESIGNED_URL_TTL", "60")
     location = populated.get("/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl")["headers"]["Location"]
     assert "X-Amz-Expires=60" in urlsplit(location).query
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.text(min_size=0, max_size=80),
+    accept=st.text(max_size=40),
+    method=st.sampled_from(["GET", "HEAD", "POST", "PUT"]),
+)
+def test_no_path_header_or_method_gets_a_5xx(index: Index, path: str, accept: str, method: str) -> None:
+    response = index.get("/" + path, accept=accept, method=method)
+    assert 200 <= response["statusCode"] < 500, (path, accept, method)
