@@ -1,0 +1,220 @@
+"""IAM policy documents, the bucket and queue policies and the event pattern: plain data (pure).
+
+Every ARN comes in as an argument; nothing here imports Pulumi or creates a resource, so the tests
+read the documents as they are. Which keys are generated data comes from :mod:`handlers.layout`, the
+constants the handlers use, never from a second spelling here.
+
+Least privilege, statement by statement:
+
+* each function gets its own role, assumable by Lambda only;
+* S3 actions name this bucket (``ListBucket``) or its objects; writes of generated data name the
+  generated prefix and the root ``index.html`` only;
+* the queue actions name the reindexer's own queue; logs name the function's own log group;
+* no ``*`` action, and no ``*`` resource in an ``Allow``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.layout import COMPAT_ROOT_KEY, GENERATED_PREFIX, TOKENS_PREFIX
+
+#: A policy document or statement: JSON-ready plain data.
+Document = dict[str, Any]
+
+VERSION = "2012-10-17"
+
+#: The S3 events (EventBridge ``detail-type``) that change what the index shows.
+S3_EVENT_TYPES = ("Object Created", "Object Deleted", "Object Tags Added", "Object Tags Deleted")
+
+#: What the reindexer may do with its queue (an event source mapping polls; a rebuild fans out).
+REINDEX_QUEUE_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+    "sqs:SendMessage",
+)
+
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+def document(*statements: Document) -> Document:
+    """A policy document holding ``statements`` in order."""
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def assume_role_policy(service: str = "lambda.amazonaws.com") -> Document:
+    """Trust policy of a function's role: only ``service`` may assume it.
+
+    >>> assume_role_policy()["Statement"][0]["Principal"]
+    {'Service': 'lambda.amazonaws.com'}
+    """
+    return document(
+        {
+            "Sid": "AssumedByLambda",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+        }
+    )
+
+
+def objects_arn(bucket_arn: str) -> str:
+    """Every object of the bucket."""
+    return f"{bucket_arn}/*"
+
+
+def generated_arns(bucket_arn: str) -> list[str]:
+    """The objects only the reindexer writes: the generated prefix and the root ``index.html``.
+
+    >>> generated_arns("arn:aws:s3:::b")
+    ['arn:aws:s3:::b/.pypi/*', 'arn:aws:s3:::b/index.html']
+    """
+    return [f"{bucket_arn}/{GENERATED_PREFIX}*", f"{bucket_arn}/{COMPAT_ROOT_KEY}"]
+
+
+def token_records_arn(bucket_arn: str) -> str:
+    """The API tokens' records: written by operators (the admin CLI), read by the API only."""
+    return f"{bucket_arn}/{TOKENS_PREFIX}*"
+
+
+def project_files_arn(bucket_arn: str) -> str:
+    """Keys inside a folder (``<project>/<filename>``): never ``index.html`` at the root."""
+    return f"{bucket_arn}/*/*"
+
+
+def log_group_streams_arn(log_group_arn: str) -> str:
+    """The streams of one log group (the provider's log group ARN has no ``:*`` suffix)."""
+    return f"{log_group_arn}:*"
+
+
+def _statement(sid: str, actions: tuple[str, ...] | list[str], resources: Any) -> Document:
+    return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": resources}
+
+
+def _logs(log_group_arn: str) -> Document:
+    return _statement("WriteOwnLogs", LOG_ACTIONS, log_group_streams_arn(log_group_arn))
+
+
+def _list(bucket_arn: str) -> Document:
+    # Also what makes S3 answer 404 NoSuchKey for a missing key: without ListBucket, GetObject and
+    # HeadObject of a missing key answer 403, which the handlers rightly treat as an error.
+    return _statement("ListBucket", ["s3:ListBucket"], bucket_arn)
+
+
+def api_policy(
+    *, bucket_arn: str, log_group_arn: str, uploads: bool, kms_key_arn: str | None = None
+) -> Document:
+    """The API function's permissions.
+
+    Reads every object (pages, token records, presigned downloads signed with this role); with
+    ``uploads`` also writes project files, and an explicit ``Deny`` keeps it off generated data
+    (token records included) whatever else may be attached to the role. Without ``uploads`` there
+    is no write statement at all.
+    """
+    statements = [
+        _statement("ReadObjects", ["s3:GetObject"], objects_arn(bucket_arn)),
+        _list(bucket_arn),
+    ]
+    if uploads:
+        statements.append(_statement("UploadProjectFiles", ["s3:PutObject"], project_files_arn(bucket_arn)))
+        statements.append(
+            {
+                "Sid": "NeverWriteGeneratedData",
+                "Effect": "Deny",
+                "Action": ["s3:PutObject"],
+                "Resource": generated_arns(bucket_arn),
+            }
+        )
+    statements.append(_logs(log_group_arn))
+    if kms_key_arn is not None:
+        actions = ["kms:Decrypt", "kms:GenerateDataKey"] if uploads else ["kms:Decrypt"]
+        statements.append(_statement("UseBucketKey", actions, kms_key_arn))
+    return document(*statements)
+
+
+def reindex_policy(
+    *, bucket_arn: str, queue_arn: str, log_group_arn: str, kms_key_arn: str | None = None
+) -> Document:
+    """The reindexer's permissions: read the bucket, write generated data only, use its queue.
+
+    The token records live under the generated prefix too, but the reindexer never writes them: an
+    explicit ``Deny`` keeps a compromised or buggy reindexer from minting or revoking tokens.
+    """
+    statements = [
+        _list(bucket_arn),
+        _statement("ReadObjects", ["s3:GetObject", "s3:GetObjectTagging"], objects_arn(bucket_arn)),
+        _statement("WriteGeneratedData", ["s3:PutObject", "s3:DeleteObject"], generated_arns(bucket_arn)),
+        {
+            "Sid": "NeverWriteTokens",
+            "Effect": "Deny",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": token_records_arn(bucket_arn),
+        },
+        _statement("UseOwnQueue", REINDEX_QUEUE_ACTIONS, queue_arn),
+        _logs(log_group_arn),
+    ]
+    if kms_key_arn is not None:
+        statements.append(_statement("UseBucketKey", ["kms:Decrypt", "kms:GenerateDataKey"], kms_key_arn))
+    return document(*statements)
+
+
+def tls_only_bucket_policy(bucket_arn: str) -> Document:
+    """Bucket policy that refuses every request made without TLS (a ``Deny``: it grants nothing)."""
+    return document(
+        {
+            "Sid": "DenyWithoutTLS",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, objects_arn(bucket_arn)],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+
+
+def queue_policy(*, queue_arn: str, rule_arn: str) -> Document:
+    """Queue policy: EventBridge may send, and only on behalf of this one rule."""
+    return document(
+        {
+            "Sid": "FromOwnRuleOnly",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        }
+    )
+
+
+def _wildcard_literal(text: str) -> str:
+    # In an EventBridge wildcard only ``*`` and ``\`` are special.
+    return text.replace("\\", "\\\\").replace("*", "\\*")
+
+
+def event_pattern(bucket_name: str) -> Document:
+    """EventBridge pattern: this bucket's object and tag changes, except generated keys.
+
+    ``anything-but`` with a list of wildcards excludes both the generated prefix and the exact key
+    ``index.html`` in one array element (elements of a pattern array are OR-ed, so two would not).
+    """
+    return {
+        "source": ["aws.s3"],
+        "detail-type": list(S3_EVENT_TYPES),
+        "detail": {
+            "bucket": {"name": [bucket_name]},
+            "object": {
+                "key": [
+                    {
+                        "anything-but": {
+                            "wildcard": [
+                                _wildcard_literal(GENERATED_PREFIX) + "*",
+                                _wildcard_literal(COMPAT_ROOT_KEY),
+                            ]
+                        }
+                    }
+                ]
+            },
+        },
+    }

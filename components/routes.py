@@ -1,0 +1,99 @@
+"""The route table, the API Gateway invoke permissions and the deployment trigger (pure).
+
+The same routes as the original Terraform module: GET and HEAD on ``/`` and ``/{package+}``, POST on
+``/`` (twine's legacy upload API is answered at the root, never redirected).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+#: Path part of the resource under the root that carries every other path.
+PROXY_PATH_PART = "{package+}"
+
+#: Authorization types a REST API method accepts.
+AUTHORIZATION_TYPES = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
+#: Authorization types that need an ``authorizer_id``.
+AUTHORIZER_TYPES = ("CUSTOM", "COGNITO_USER_POOLS")
+
+#: Gateway response for bodies over the API Gateway / Lambda payload limit.
+TOO_LARGE_RESPONSE_TYPE = "REQUEST_TOO_LARGE"
+TOO_LARGE_STATUS = "413"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method on one resource, integrated with the API function."""
+
+    http_method: str
+    resource: Literal["root", "proxy"]
+
+    @property
+    def key(self) -> str:
+        """``"GET /"`` or ``"GET /{package+}"``, as the original module keyed its routes."""
+        return f"{self.http_method} /" + (PROXY_PATH_PART if self.resource == "proxy" else "")
+
+    @property
+    def slug(self) -> str:
+        """A name fragment for the route's resources: ``get-root``, ``head-package``."""
+        return f"{self.http_method.lower()}-" + ("root" if self.resource == "root" else "package")
+
+
+ROUTES = (
+    Route("GET", "root"),
+    Route("HEAD", "root"),
+    Route("POST", "root"),
+    Route("GET", "proxy"),
+    Route("HEAD", "proxy"),
+)
+
+
+def http_methods(routes: tuple[Route, ...] = ROUTES) -> list[str]:
+    """The distinct HTTP methods of ``routes``, in table order."""
+    return list(dict.fromkeys(route.http_method for route in routes))
+
+
+def invoke_source_arn(execution_arn: str, http_method: str) -> str:
+    """Source ARN of API Gateway invoking the function for one method on any stage and path.
+
+    ``*`` also matches the empty path of the root (``.../stage/GET/``).
+
+    >>> invoke_source_arn("arn:aws:execute-api:us-east-1:123456789012:abc", "GET")
+    'arn:aws:execute-api:us-east-1:123456789012:abc/*/GET/*'
+    """
+    return f"{execution_arn}/*/{http_method}/*"
+
+
+def deployment_trigger(snapshot: Mapping[str, Any]) -> str:
+    """SHA-1 of the canonical JSON of everything a deployment snapshots.
+
+    ``snapshot`` holds the resources, methods (with their authorization), integrations (with their
+    target) and gateway responses, ids included: an in-place change (``NONE`` -> ``AWS_IAM``) keeps
+    every id, so hashing the ids alone, as the original module did, would miss it.
+
+    >>> deployment_trigger({"a": 1}) == deployment_trigger({"a": 1})
+    True
+    """
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha1(canonical.encode("ascii"), usedforsecurity=False).hexdigest()
+
+
+def too_large_message(bucket_name: str) -> str:
+    """What the 413 says when an upload is over the API Gateway or Lambda payload limit."""
+    return (
+        "Upload too large for the API (limit about 6 MB after base64 for Lambda, 10 MB for API "
+        f"Gateway). Upload it with `python -m admin --bucket {bucket_name} upload FILE`, which "
+        "writes straight to S3, any size."
+    )
+
+
+def too_large_body(bucket_name: str) -> str:
+    """The 413's body: ``{"message": ...}``, the shape of API Gateway's own error bodies.
+
+    It becomes an API Gateway (Velocity) template as it is, so it holds no ``$`` or ``#``.
+    """
+    return json.dumps({"message": too_large_message(bucket_name)})

@@ -1,0 +1,475 @@
+"""``ServerlessPyPI``: everything the index needs on AWS, inside a REST API (v1) you bring.
+
+A private bucket; S3 events through EventBridge into a queue with a dead-letter queue, drained by
+the reindex function; the API function behind GET/HEAD/POST routes; one role and one log group per
+function. Policies, the event pattern and the routes are plain data from :mod:`components.policies`
+and :mod:`components.routes`; this module only wires resources together.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies, routes
+from components.args import ServerlessPyPIArgs
+from components.code import handlers_archive
+
+COMPONENT_TYPE = "serverless-pypi:index:ServerlessPyPI"
+
+API_HANDLER = "handlers.api.handler"
+REINDEX_HANDLER = "handlers.reindex.handler"
+
+#: SQS batch for one reindex invocation (the handler groups the work by project).
+REINDEX_BATCH_SIZE = 10
+#: Receives before a message goes to the dead-letter queue.
+MAX_RECEIVE_COUNT = 5
+#: AWS's advice for a Lambda event source: visibility timeout of six times the function timeout.
+VISIBILITY_TIMEOUT_FACTOR = 6
+#: The dead-letter queue keeps messages as long as SQS allows (counted from the first enqueue).
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def _load_quietly() -> None:
+    """Load the pulumi_aws modules used here now, muting their import-time deprecation notices.
+
+    pulumi-aws 7 warns when ``s3`` and ``lambda_`` load that ``s3.BucketV2``, the ``*V2`` bucket
+    configurations and ``lambda_.MicrovmsImage`` are deprecated: classes this component never uses.
+    Only that message is muted, only while loading, so ``python -W error`` and the tests still see
+    any deprecation in what the component does use.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r".* has been deprecated in favor of ",
+            category=DeprecationWarning,
+            module=r"pulumi_aws\.",
+        )
+        # pulumi_aws loads a module on first attribute access.
+        _ = (aws.s3.Bucket, aws.lambda_.Function, aws.sqs.Queue, aws.iam.Role)
+        _ = (aws.cloudwatch.LogGroup, aws.apigateway.Method)
+
+
+_load_quietly()
+
+
+def _json(build: Callable[..., Mapping[str, Any]], **inputs: Any) -> pulumi.Output[str]:
+    """``json.dumps(build(**inputs))`` once every input is known (nothing is created in it)."""
+    return pulumi.Output.all(**inputs).apply(lambda values: json.dumps(build(**values)))
+
+
+class ServerlessPyPI(pulumi.ComponentResource):
+    """A private Python package index in a REST API (v1): bucket, event pipeline, functions, routes.
+
+    Redeploy the API whenever :attr:`deployment_trigger` changes, e.g.
+    ``aws.apigateway.Deployment(..., triggers={"redeploy": index.deployment_trigger})``.
+    """
+
+    bucket: aws.s3.Bucket
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    api_function: aws.lambda_.Function
+    reindex_function: aws.lambda_.Function
+    api_role: aws.iam.Role
+    reindex_role: aws.iam.Role
+    api_log_group: aws.cloudwatch.LogGroup
+    reindex_log_group: aws.cloudwatch.LogGroup
+    queue: aws.sqs.Queue
+    dead_letter_queue: aws.sqs.Queue
+    event_rule: aws.cloudwatch.EventRule
+    proxy_resource: aws.apigateway.Resource
+    methods: dict[str, aws.apigateway.Method]
+    integrations: dict[str, aws.apigateway.Integration]
+    too_large_response: aws.apigateway.Response | None
+    deployment_trigger: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ServerlessPyPIArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        """Create the index's resources, each a child of this component named ``{name}-...``."""
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        self._name = name
+        self._args = args
+        self._tags = dict(args.tags)
+        self._make_bucket()
+        self._make_queues()
+        self._make_functions()
+        self._make_event_rule()
+        self._make_routes()
+        self.register_outputs(
+            {
+                "bucket": self.bucket,
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "api_function": self.api_function,
+                "reindex_function": self.reindex_function,
+                "api_role": self.api_role,
+                "reindex_role": self.reindex_role,
+                "api_log_group": self.api_log_group,
+                "reindex_log_group": self.reindex_log_group,
+                "queue": self.queue,
+                "dead_letter_queue": self.dead_letter_queue,
+                "event_rule": self.event_rule,
+                "proxy_resource": self.proxy_resource,
+                "methods": self.methods,
+                "integrations": self.integrations,
+                "too_large_response": self.too_large_response,
+                "deployment_trigger": self.deployment_trigger,
+            }
+        )
+
+    def _opts(self, *depends_on: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on), **extra)
+
+    # -- bucket ------------------------------------------------------------------------------------
+    def _make_bucket(self) -> None:
+        args, name = self._args, self._name
+        # With bucket_import the first `pulumi up` adopts the existing bucket; once it is in the
+        # state, the option does nothing.
+        import_id = args.bucket_name if args.bucket_import else None
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=args.bucket_name,
+            tags=self._tags,
+            opts=self._opts(import_=import_id),
+        )
+        self.bucket = bucket
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=self._opts(),
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=self._opts(),
+        )
+        encryption: aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict = {
+            "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}
+        }
+        if args.kms_key_arn is not None:
+            encryption = {
+                "apply_server_side_encryption_by_default": {
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": args.kms_key_arn,
+                },
+                # One KMS request per bucket key, not per object: cheaper, same protection.
+                "bucket_key_enabled": True,
+            }
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption", bucket=bucket.id, rules=[encryption], opts=self._opts()
+        )
+        # S3 rejects a bucket policy while the public access block is being created.
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only",
+            bucket=bucket.id,
+            policy=_json(policies.tls_only_bucket_policy, bucket_arn=bucket.arn),
+            opts=self._opts(block),
+        )
+        depends: list[pulumi.Resource] = []
+        if args.versioning:
+            depends.append(
+                aws.s3.BucketVersioning(
+                    f"{name}-versioning",
+                    bucket=bucket.id,
+                    versioning_configuration={"status": "Enabled"},
+                    opts=self._opts(),
+                )
+            )
+        lifecycle: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
+            "id": "tidy-up",
+            "status": "Enabled",
+            "filter": {},  # the whole bucket
+            "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+        }
+        if args.versioning:
+            lifecycle["noncurrent_version_expiration"] = {
+                "noncurrent_days": args.noncurrent_version_expiration_days
+            }
+            # Once its old versions are gone, a delete marker has nothing left to hide.
+            lifecycle["expiration"] = {"expired_object_delete_marker": True}
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle", bucket=bucket.id, rules=[lifecycle], opts=self._opts(*depends)
+        )
+        aws.s3.BucketNotification(
+            f"{name}-eventbridge", bucket=bucket.id, eventbridge=True, opts=self._opts()
+        )
+
+    # -- queues ------------------------------------------------------------------------------------
+    def _make_queues(self) -> None:
+        name, tags = self._name, self._tags
+        self.dead_letter_queue = aws.sqs.Queue(
+            f"{name}-reindex-dlq",
+            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            tags=tags,
+            opts=self._opts(),
+        )
+        redrive = self.dead_letter_queue.arn.apply(
+            lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+        )
+        self.queue = aws.sqs.Queue(
+            f"{name}-reindex",
+            visibility_timeout_seconds=VISIBILITY_TIMEOUT_FACTOR * self._args.reindex_timeout,
+            redrive_policy=redrive,
+            sqs_managed_sse_enabled=True,
+            tags=tags,
+            opts=self._opts(),
+        )
+
+    # -- functions ---------------------------------------------------------------------------------
+    def _log_group(self, label: str, function_name: pulumi.Input[str] | None) -> aws.cloudwatch.LogGroup:
+        # A named function logs where Lambda would by default; otherwise the group is auto-named and
+        # the function is pointed at it (logging_config), so it exists, with its retention, first.
+        log_name = None if function_name is None else pulumi.Output.concat("/aws/lambda/", function_name)
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-{label}-logs",
+            name=log_name,
+            retention_in_days=self._args.log_retention_days,
+            tags=self._tags,
+            opts=self._opts(),
+        )
+
+    def _role(self, label: str, policy: pulumi.Output[str]) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        role = aws.iam.Role(
+            f"{self._name}-{label}-role",
+            assume_role_policy=json.dumps(policies.assume_role_policy()),
+            description=f"serverless-pypi {label} function",
+            permissions_boundary=self._args.role_permissions_boundary,
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        inline = aws.iam.RolePolicy(
+            f"{self._name}-{label}-policy", role=role.id, policy=policy, opts=self._opts()
+        )
+        return role, inline
+
+    def _function(
+        self,
+        label: str,
+        *,
+        handler: str,
+        function_name: pulumi.Input[str] | None,
+        description: str,
+        memory_size: int,
+        timeout: int,
+        environment: Mapping[str, pulumi.Input[str]],
+        role: aws.iam.Role,
+        log_group: aws.cloudwatch.LogGroup,
+        depends_on: pulumi.Resource,
+        code: pulumi.Archive,
+    ) -> aws.lambda_.Function:
+        return aws.lambda_.Function(
+            f"{self._name}-{label}",
+            name=function_name,
+            description=description,
+            role=role.arn,
+            code=code,
+            handler=handler,
+            runtime=self._args.runtime,
+            architectures=[self._args.architecture],
+            memory_size=memory_size,
+            timeout=timeout,
+            environment={"variables": dict(environment)},
+            logging_config={"log_format": "Text", "log_group": log_group.name},
+            tags=self._tags,
+            # The policy first: the function logs (and the queue is polled) from its first moment.
+            opts=self._opts(depends_on),
+        )
+
+    def _make_functions(self) -> None:
+        args = self._args
+        self.api_log_group = self._log_group("api", args.api_function_name)
+        self.reindex_log_group = self._log_group("reindex", args.reindex_function_name)
+        self.api_role, api_policy = self._role(
+            "api",
+            _json(
+                policies.api_policy,
+                bucket_arn=self.bucket_arn,
+                log_group_arn=self.api_log_group.arn,
+                uploads=args.uploads,
+                kms_key_arn=args.kms_key_arn,
+            ),
+        )
+        self.reindex_role, reindex_policy = self._role(
+            "reindex",
+            _json(
+                policies.reindex_policy,
+                bucket_arn=self.bucket_arn,
+                queue_arn=self.queue.arn,
+                log_group_arn=self.reindex_log_group.arn,
+                kms_key_arn=args.kms_key_arn,
+            ),
+        )
+        code = handlers_archive()
+        api_env: dict[str, pulumi.Input[str]] = {
+            **args.api_environment,
+            "S3_BUCKET": self.bucket_name,
+            "S3_PRESIGNED_URL_TTL": str(args.presigned_url_ttl),
+            "PUBLIC_READ": "true" if args.public_read else "false",
+            "UPLOADS_ENABLED": "true" if args.uploads else "false",
+        }
+        if args.fallback_index_url is not None:
+            api_env["FALLBACK_INDEX_URL"] = args.fallback_index_url
+        self.api_function = self._function(
+            "api",
+            handler=API_HANDLER,
+            function_name=args.api_function_name,
+            description=args.api_description,
+            memory_size=args.api_memory_size,
+            timeout=args.api_timeout,
+            environment=api_env,
+            role=self.api_role,
+            log_group=self.api_log_group,
+            depends_on=api_policy,
+            code=code,
+        )
+        self.reindex_function = self._function(
+            "reindex",
+            handler=REINDEX_HANDLER,
+            function_name=args.reindex_function_name,
+            description=args.reindex_description,
+            memory_size=args.reindex_memory_size,
+            timeout=args.reindex_timeout,
+            environment={
+                **args.reindex_environment,
+                "S3_BUCKET": self.bucket_name,
+                "REINDEX_QUEUE_URL": self.queue.url,
+            },
+            role=self.reindex_role,
+            log_group=self.reindex_log_group,
+            depends_on=reindex_policy,
+            code=code,
+        )
+        # Lambda checks the role's SQS permissions when the mapping is created: policy first.
+        aws.lambda_.EventSourceMapping(
+            f"{self._name}-reindex-queue",
+            event_source_arn=self.queue.arn,
+            function_name=self.reindex_function.arn,
+            batch_size=REINDEX_BATCH_SIZE,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": args.reindex_max_concurrency},
+            tags=self._tags,
+            opts=self._opts(reindex_policy),
+        )
+
+    # -- event rule --------------------------------------------------------------------------------
+    def _make_event_rule(self) -> None:
+        name, args = self._name, self._args
+        self.event_rule = aws.cloudwatch.EventRule(
+            f"{name}-reindex",
+            name=args.event_rule_name,
+            description=args.event_rule_description,
+            event_pattern=_json(policies.event_pattern, bucket_name=self.bucket_name),
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        queue_policies = [
+            aws.sqs.QueuePolicy(
+                f"{name}-{label}-policy",
+                queue_url=queue.url,
+                policy=_json(policies.queue_policy, queue_arn=queue.arn, rule_arn=self.event_rule.arn),
+                opts=self._opts(),
+            )
+            for label, queue in (("reindex", self.queue), ("reindex-dlq", self.dead_letter_queue))
+        ]
+        # The whole event goes to the queue (the handler reads the detail-type); what EventBridge
+        # cannot deliver goes to the dead-letter queue instead of being dropped.
+        aws.cloudwatch.EventTarget(
+            f"{name}-reindex",
+            rule=self.event_rule.name,
+            arn=self.queue.arn,
+            dead_letter_config={"arn": self.dead_letter_queue.arn},
+            opts=self._opts(*queue_policies),
+        )
+
+    # -- routes ------------------------------------------------------------------------------------
+    def _make_routes(self) -> None:
+        name, args = self._name, self._args
+        self.proxy_resource = aws.apigateway.Resource(
+            f"{name}-package",
+            rest_api=args.rest_api_id,
+            parent_id=args.root_resource_id,
+            path_part=routes.PROXY_PATH_PART,
+            opts=self._opts(),
+        )
+        resource_ids = {"root": args.root_resource_id, "proxy": self.proxy_resource.id}
+        self.methods, self.integrations = {}, {}
+        snapshot: dict[str, Any] = {
+            "resources": {"proxy": [self.proxy_resource.id, routes.PROXY_PATH_PART]},
+            "methods": {},
+            "integrations": {},
+            "responses": {},
+        }
+        for route in routes.ROUTES:
+            method = aws.apigateway.Method(
+                f"{name}-{route.slug}",
+                rest_api=args.rest_api_id,
+                resource_id=resource_ids[route.resource],
+                http_method=route.http_method,
+                authorization=args.authorization,
+                authorizer_id=args.authorizer_id,
+                opts=self._opts(),
+            )
+            integration = aws.apigateway.Integration(
+                f"{name}-{route.slug}",
+                rest_api=args.rest_api_id,
+                resource_id=method.resource_id,
+                http_method=method.http_method,
+                type="AWS_PROXY",
+                integration_http_method="POST",
+                uri=self.api_function.invoke_arn,
+                opts=self._opts(),
+            )
+            self.methods[route.key] = method
+            self.integrations[route.key] = integration
+            snapshot["methods"][route.key] = [
+                method.id,
+                route.http_method,
+                args.authorization,
+                args.authorizer_id,
+            ]
+            snapshot["integrations"][route.key] = [integration.id, "AWS_PROXY", integration.uri]
+        for http_method in routes.http_methods():
+            aws.lambda_.Permission(
+                f"{name}-invoke-{http_method.lower()}",
+                action="lambda:InvokeFunction",
+                function=self.api_function.name,
+                principal="apigateway.amazonaws.com",
+                source_arn=pulumi.Output.from_input(args.execution_arn).apply(
+                    functools.partial(routes.invoke_source_arn, http_method=http_method)
+                ),
+                opts=self._opts(),
+            )
+        self.too_large_response = None
+        if args.too_large_response:
+            # The gateway's own answer, for bodies API Gateway or Lambda refuse before the handler
+            # runs. It belongs to the API, but only the component knows the bucket to name.
+            response = aws.apigateway.Response(
+                f"{name}-too-large",
+                rest_api_id=args.rest_api_id,
+                response_type=routes.TOO_LARGE_RESPONSE_TYPE,
+                status_code=routes.TOO_LARGE_STATUS,
+                response_templates={"application/json": self.bucket_name.apply(routes.too_large_body)},
+                opts=self._opts(),
+            )
+            self.too_large_response = response
+            snapshot["responses"][routes.TOO_LARGE_RESPONSE_TYPE] = [
+                response.id,
+                response.status_code,
+                response.response_templates,
+            ]
+        self.deployment_trigger = pulumi.Output.from_input(snapshot).apply(routes.deployment_trigger)

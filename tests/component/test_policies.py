@@ -1,0 +1,271 @@
+"""The pure builders: IAM documents, bucket and queue policies, the event pattern (no Pulumi)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, cast
+
+import pytest
+from moto.events.models import EventPattern
+from moto.events.utils import EventMessageType
+
+from components import policies
+from handlers import layout
+
+BUCKET = "arn:aws:s3:::pypi-bucket"
+LOGS = "arn:aws:logs:us-east-1:123456789012:log-group:pypi-api-logs"
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:pypi-reindex"
+RULE = "arn:aws:events:us-east-1:123456789012:rule/pypi-reindex"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/0b1f2c3d-1111-2222-3333-444455556666"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _arn_matches(pattern: str, arn: str) -> bool:
+    # IAM resource wildcards: ``*`` is any run of characters (``/`` included), ``?`` one character.
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, arn) is not None
+
+
+def allowed(document: dict[str, Any], action: str, arn: str) -> bool:
+    """IAM's verdict for one action on one resource: an explicit Deny wins, else any Allow."""
+
+    def applies(statement: dict[str, Any]) -> bool:
+        return action in _list(statement["Action"]) and any(
+            _arn_matches(pattern, arn) for pattern in _list(statement["Resource"])
+        )
+
+    statements = document["Statement"]
+    if any(s["Effect"] == "Deny" and applies(s) for s in statements):
+        return False
+    return any(s["Effect"] == "Allow" and applies(s) for s in statements)
+
+
+def _api(uploads: bool = True, kms: bool = False) -> dict[str, Any]:
+    key = KEY if kms else None
+    return policies.api_policy(bucket_arn=BUCKET, log_group_arn=LOGS, uploads=uploads, kms_key_arn=key)
+
+
+def _reindex(kms: bool = False) -> dict[str, Any]:
+    key = KEY if kms else None
+    return policies.reindex_policy(bucket_arn=BUCKET, queue_arn=QUEUE, log_group_arn=LOGS, kms_key_arn=key)
+
+
+ROLE_DOCUMENTS = {
+    "api": _api(),
+    "api-no-uploads": _api(uploads=False),
+    "api-kms": _api(kms=True),
+    "api-kms-no-uploads": _api(uploads=False, kms=True),
+    "reindex": _reindex(),
+    "reindex-kms": _reindex(kms=True),
+}
+SCOPED_RESOURCES = {
+    BUCKET,
+    f"{BUCKET}/*",
+    f"{BUCKET}/*/*",
+    f"{BUCKET}/{layout.GENERATED_PREFIX}*",
+    f"{BUCKET}/{layout.COMPAT_ROOT_KEY}",
+    f"{BUCKET}/{layout.TOKENS_PREFIX}*",
+    f"{LOGS}:*",
+    QUEUE,
+    KEY,
+}
+
+
+def test_documents_are_json_and_versioned() -> None:
+    for label, document in ROLE_DOCUMENTS.items():
+        assert json.loads(json.dumps(document)) == document, label
+        assert document["Version"] == "2012-10-17", label
+
+
+@pytest.mark.parametrize("label", sorted(ROLE_DOCUMENTS))
+def test_no_wildcard_action_and_every_resource_scoped(label: str) -> None:
+    for statement in ROLE_DOCUMENTS[label]["Statement"]:
+        assert re.fullmatch(r"[A-Za-z0-9]+", statement["Sid"]), statement
+        for action in _list(statement["Action"]):
+            assert "*" not in action, f"{label}: wildcard action {action}"
+        for resource in _list(statement["Resource"]):
+            assert resource in SCOPED_RESOURCES, f"{label}: unscoped resource {resource}"
+
+
+def test_assume_role_policy_trusts_lambda_only() -> None:
+    (statement,) = policies.assume_role_policy()["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Effect"] == "Allow"
+
+
+PROJECT_FILE = "foo-bar/foo_bar-1.0-py3-none-any.whl"
+GENERATED_KEYS = [
+    layout.ROOT_PAGE_KEY,
+    layout.project_page_key("foo-bar"),
+    layout.metadata_key("foo-bar", "foo_bar-1.0-py3-none-any.whl"),
+    layout.COMPAT_ROOT_KEY,
+]
+TOKEN_KEY = layout.token_key("0" * 64)
+
+
+@pytest.mark.parametrize(
+    ("key", "writable"),
+    [
+        (PROJECT_FILE, True),
+        ("Foo.Bar/foo_bar-1.0.tar.gz", True),
+        *[(key, False) for key in (*GENERATED_KEYS, TOKEN_KEY)],
+        ("stray-root-file.whl", False),  # not in a project folder
+    ],
+)
+def test_api_uploads_project_files_only(key: str, writable: bool) -> None:
+    document = _api()
+    assert allowed(document, "s3:PutObject", f"{BUCKET}/{key}") is writable
+    assert not allowed(document, "s3:DeleteObject", f"{BUCKET}/{key}")
+
+
+def test_api_token_store_is_read_only() -> None:
+    # The explicit Deny on the generated prefix covers the token records.
+    assert layout.TOKENS_PREFIX.startswith(layout.GENERATED_PREFIX)
+    token = f"{BUCKET}/{layout.token_key('ab' * 32)}"
+    for document in (_api(), _api(uploads=False)):
+        assert allowed(document, "s3:GetObject", token)
+        assert not allowed(document, "s3:PutObject", token)
+
+
+def test_api_reads_every_object_and_lists_only_this_bucket() -> None:
+    document = _api()
+    for key in (PROJECT_FILE, *GENERATED_KEYS, TOKEN_KEY):
+        assert allowed(document, "s3:GetObject", f"{BUCKET}/{key}")
+    # ListBucket is what makes a missing key a 404 NoSuchKey instead of a 403.
+    assert allowed(document, "s3:ListBucket", BUCKET)
+    assert not allowed(document, "s3:ListBucket", "arn:aws:s3:::another-bucket")
+    assert not allowed(document, "s3:GetObject", f"arn:aws:s3:::another-bucket/{PROJECT_FILE}")
+
+
+def test_api_without_uploads_has_no_write_statement_at_all() -> None:
+    for document in (_api(uploads=False), _api(uploads=False, kms=True)):
+        actions = {a for s in document["Statement"] for a in _list(s["Action"])}
+        assert "s3:PutObject" not in actions
+        assert "kms:GenerateDataKey" not in actions
+        assert all(s["Effect"] == "Allow" for s in document["Statement"])
+
+
+@pytest.mark.parametrize("document", [_api(), _reindex()], ids=["api", "reindex"])
+def test_logs_only_to_own_log_group(document: dict[str, Any]) -> None:
+    stream = f"{LOGS}:log-stream:2026/01/01/[$LATEST]abc"
+    assert allowed(document, "logs:PutLogEvents", stream)
+    assert allowed(document, "logs:CreateLogStream", stream)
+    assert not allowed(document, "logs:PutLogEvents", f"{LOGS}-other:log-stream:x")
+    assert not allowed(document, "logs:CreateLogGroup", LOGS)
+
+
+@pytest.mark.parametrize(
+    ("key", "writable"), [*[(k, True) for k in GENERATED_KEYS], (PROJECT_FILE, False), (TOKEN_KEY, False)]
+)
+def test_reindex_writes_generated_data_only(key: str, writable: bool) -> None:
+    document = _reindex()
+    for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert allowed(document, action, f"{BUCKET}/{key}") is writable, action
+    assert allowed(document, "s3:GetObject", f"{BUCKET}/{key}")
+    assert allowed(document, "s3:GetObjectTagging", f"{BUCKET}/{key}")
+
+
+def test_reindex_uses_only_its_own_queue() -> None:
+    document = _reindex()
+    for action in policies.REINDEX_QUEUE_ACTIONS:
+        assert allowed(document, action, QUEUE)
+        assert not allowed(document, action, f"{QUEUE}-dlq")
+    assert allowed(document, "s3:ListBucket", BUCKET)
+
+
+def test_kms_key_actions_only_where_needed() -> None:
+    def kms_actions(document: dict[str, Any]) -> set[str]:
+        return {
+            action
+            for statement in document["Statement"]
+            for action in _list(statement["Action"])
+            if action.startswith("kms:") and allowed(document, action, KEY)
+        }
+
+    assert kms_actions(_api(kms=True)) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert kms_actions(_api(uploads=False, kms=True)) == {"kms:Decrypt"}
+    assert kms_actions(_reindex(kms=True)) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert kms_actions(_api()) == set()
+    assert not allowed(_api(kms=True), "kms:Decrypt", KEY.replace("0b1f", "ffff"))
+
+
+def test_bucket_policy_denies_requests_without_tls() -> None:
+    (statement,) = policies.tls_only_bucket_policy(BUCKET)["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert sorted(statement["Resource"]) == [BUCKET, f"{BUCKET}/*"]
+
+
+def test_queue_policy_lets_only_this_rule_send() -> None:
+    (statement,) = policies.queue_policy(queue_arn=QUEUE, rule_arn=RULE)["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == QUEUE
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": RULE}}
+
+
+def _event(key: str, detail_type: str = "Object Created", bucket: str = "pypi-bucket") -> dict[str, Any]:
+    """An EventBridge S3 event in AWS's shape (keys arrive URL-encoded, as AWS sends them)."""
+    return {
+        "version": "0",
+        "id": "17793124-05d4-b198-2fde-7ededc63b103",
+        "detail-type": detail_type,
+        "source": "aws.s3",
+        "account": "123456789012",
+        "time": "2026-11-25T06:30:00Z",
+        "region": "us-east-1",
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": {"key": key, "size": 1, "etag": "e"},
+            "reason": "PutObject",
+        },
+    }
+
+
+def _matches(event: dict[str, Any]) -> bool:
+    # moto's EventBridge matcher (what the dev server runs) as the oracle.
+    pattern = EventPattern.load(json.dumps(policies.event_pattern("pypi-bucket")))
+    return pattern.matches_event(cast(EventMessageType, event))
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (PROJECT_FILE, True),
+        ("my+project/my_project-1.0.tar.gz", True),  # a space, URL-encoded by S3
+        ("sub/index.html", True),  # only the root index.html is generated
+        ("index.html.bak", True),
+        (".pypi", True),  # not under the prefix
+        *[(key, False) for key in (*GENERATED_KEYS, TOKEN_KEY)],
+    ],
+)
+def test_event_pattern_skips_generated_keys(key: str, expected: bool) -> None:
+    assert _matches(_event(key)) is expected
+    assert expected is not layout.is_generated(key)
+
+
+@pytest.mark.parametrize("detail_type", policies.S3_EVENT_TYPES)
+def test_event_pattern_takes_object_and_tag_changes(detail_type: str) -> None:
+    assert _matches(_event(PROJECT_FILE, detail_type))
+
+
+def test_event_pattern_ignores_other_events_and_buckets() -> None:
+    assert not _matches(_event(PROJECT_FILE, "Object Restore Completed"))
+    assert not _matches(_event(PROJECT_FILE, bucket="another-bucket"))
+
+
+def test_event_pattern_excludes_in_one_element_from_the_layout_constants() -> None:
+    # Elements of a pattern array are OR-ed: both exclusions must sit in the one anything-but.
+    (condition,) = policies.event_pattern("b")["detail"]["object"]["key"]
+    assert condition == {
+        "anything-but": {"wildcard": [layout.GENERATED_PREFIX + "*", layout.COMPAT_ROOT_KEY]}
+    }
