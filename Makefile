@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 ## The local index on http://127.0.0.1:8080/simple/ with an embedded S3 and data in .data/
 run: venv
-	$(BIN)/python -m devserver $(ARGS)
+	$(BIN)/python -m devserver --public-read $(ARGS)
 
 ## Lint, type-check and every test (unit, handlers on moto, component on Pulumi mocks, e2e clients)
 test: venv lint typecheck

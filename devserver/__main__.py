@@ -1,0 +1,129 @@
+"""``python -m devserver``: the local index on 127.0.0.1, with an embedded S3. Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+
+from devserver.server import DEFAULT_DATA, DevServer, Options, StartError
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_QUIET = ("botocore", "boto3", "urllib3", "s3transfer", "moto")
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (0 to 65535)")
+    return port
+
+
+def _bucket(text: str) -> str:
+    if not _BUCKET.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an S3 bucket name (3-63 of a-z, 0-9, '.', '-')")
+    return text
+
+
+def _url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL")
+    return text
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    """The options from the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m devserver",
+        description="The serverless-pypi index on your machine: the same handlers behind a local "
+        "API Gateway, with an embedded S3 whose content lives in a data directory.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8080, help="HTTP port (8080; 0: any free)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        metavar="DIR",
+        help="the bucket's files as DIR/<project>/<file>, loaded at start and kept up to date "
+        "(default: .data/ in the repository)",
+    )
+    parser.add_argument("--bucket", type=_bucket, default="pypi", help="bucket name (pypi)")
+    parser.add_argument(
+        "--s3-port", type=_port, default=0, help="port of the embedded S3 (default: a free one)"
+    )
+    parser.add_argument(
+        "--fallback-index-url",
+        type=_url,
+        metavar="URL",
+        help="where unknown projects are redirected, e.g. https://pypi.org/simple/",
+    )
+    parser.add_argument("--public-read", action="store_true", help="reads need no token (uploads always do)")
+    args = parser.parse_args(argv)
+    return Options(
+        host=args.host,
+        port=args.port,
+        data=args.data,
+        bucket=args.bucket,
+        s3_port=args.s3_port,
+        fallback_index_url=args.fallback_index_url,
+        public_read=args.public_read,
+    )
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    access = logging.getLogger("devserver.access")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    access.addHandler(handler)
+    access.propagate = False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the dev server until SIGINT or SIGTERM; 0 on a clean stop, 1 when it cannot start."""
+    options = parse_args(argv)
+    _configure_logging()
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():  # a second Ctrl-C: the user will not wait for a clean stop
+            print("devserver: forced to stop", file=sys.stderr, flush=True)
+            os._exit(130)
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    server = DevServer(options, out=sys.stdout)
+    try:
+        server.start()
+    except StartError as error:
+        print(f"devserver: {error}", file=sys.stderr)
+        server.stop()
+        return 1
+    try:
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""The payload limits of API Gateway (REST) and Lambda, and what AWS answers past each: one place.
+
+Sources, each an answer observed on AWS (details in ``docs/local.md``):
+
+* Request body over 10 MiB: API Gateway answers 413 with the plain-text body
+  ``HTTP content length exceeded 10485760 bytes.`` (a capture in koki-develop/lgtm-generator#10).
+  Two reports say a ``REQUEST_TOO_LARGE`` gateway response does not change this answer
+  (koki-develop/lgtm-generator#10, reapit/foundations#4338), so it is played as is.
+* Proxy event over Lambda's 6 MiB invoke limit (Lambda: "Request must be smaller than 6291456 bytes
+  for the InvokeFunction operation"): API Gateway answers 413 ``{"message": "Request Too Long"}``
+  with ``x-amzn-ErrorType: BadRequestException`` (koki-develop/lgtm-generator#10; the same body in
+  AWS's own emulator, aws/aws-lambda-dotnet ``Tools/LambdaTestTool-v2``,
+  ``InvokeResponseExtensions.ToHttpApiRequestTooLargeResponse``). That is the ``REQUEST_TOO_LARGE``
+  gateway response, which the component customizes: the dev server answers the deployed text.
+* Handler answer over 6291556 bytes (Lambda: "Response payload size exceeded maximum allowed payload
+  size (6291556 bytes)"): API Gateway answers 502 ``{"message": "Internal server error"}``
+  (DataBiosphere/azul#8192 and #8258, logged as ``INTEGRATION_FAILURE``). A handler that raises or
+  answers a malformed proxy response gets the same 502.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+#: API Gateway REST: the largest request body it accepts (10 MiB).
+API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
+
+#: Lambda, synchronous invoke: the largest event, as JSON (6 MiB; Lambda's error names 6291456).
+LAMBDA_MAX_REQUEST = 6 * 1024 * 1024
+
+#: Lambda, synchronous invoke: the largest answer, as JSON (6 MiB + 100 bytes, as Lambda says).
+LAMBDA_MAX_RESPONSE = 6 * 1024 * 1024 + 100
+
+#: API Gateway REST: the integration timeout (the dev server does not enforce it; documented only).
+API_GATEWAY_TIMEOUT_SECONDS = 29
+
+
+@dataclass(frozen=True)
+class GatewayAnswer:
+    """An answer API Gateway gives by itself, without the Lambda."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _json_message(status: int, message: str, error_type: str) -> GatewayAnswer:
+    # As observed from API Gateway: '{"message": "Internal server error"}', a space after the colon.
+    body = ('{"message": ' + json.dumps(message) + "}").encode("utf-8")
+    return GatewayAnswer(status, body, {"Content-Type": "application/json", "x-amzn-ErrorType": error_type})
+
+
+def body_too_large() -> GatewayAnswer:
+    """The answer to a request body over :data:`API_GATEWAY_MAX_BODY`."""
+    body = f"HTTP content length exceeded {API_GATEWAY_MAX_BODY} bytes.".encode("ascii")
+    return GatewayAnswer(413, body, {"Content-Type": "text; charset=utf-8"})
+
+
+def event_too_large(bucket: str) -> GatewayAnswer:
+    """The answer to a proxy event over :data:`LAMBDA_MAX_REQUEST`: the deployed stack's own.
+
+    On AWS this is the ``REQUEST_TOO_LARGE`` gateway response, which the component sets (status,
+    text and content type come from :mod:`components.routes`, so both always say the same).
+    """
+    from components.routes import TOO_LARGE_STATUS, too_large_message
+
+    return GatewayAnswer(
+        int(TOO_LARGE_STATUS),
+        too_large_message(bucket).encode("utf-8"),
+        {"Content-Type": "text/plain; charset=utf-8", "x-amzn-ErrorType": "BadRequestException"},
+    )
+
+
+def internal_error() -> GatewayAnswer:
+    """The answer when the Lambda fails, answers nonsense or answers over its limit."""
+    return _json_message(502, "Internal server error", "InternalServerErrorException")
+
+
+def missing_route() -> GatewayAnswer:
+    """The answer to a method and path the REST API has no resource for."""
+    return GatewayAnswer(
+        403,
+        b'{"message":"Missing Authentication Token"}',
+        {
+            "Content-Type": "application/json",
+            "x-amzn-ErrorType": "MissingAuthenticationTokenException",
+        },
+    )
