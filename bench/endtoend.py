@@ -77,6 +77,54 @@ class _Server:
         self.process.wait(timeout=30)
 
 
+def _client_run(server: _Server, client: str, index: str, work: Path) -> dict[str, Any]:
+    """Resolve only (cold cache), then install (cold cache again); what the index saw of each."""
+    seen: dict[str, list[tuple[str, str, int, int]]] = {}
+    seconds = 0.0
+    for phase in ("resolve", "install"):
+        env = clients.isolated_env(work / phase / "home")
+        before = len(server.requests())
+        started = time.perf_counter()
+        if client == "pip" and phase == "resolve":
+            result = clients.pip(
+                "install", "--dry-run", "--ignore-installed", "--index-url", index, "chain-a", env=env
+            )
+        elif client == "pip":
+            result = clients.pip(
+                "install", "--index-url", index, "--target", str(work / "target"), "chain-a", env=env
+            )
+        elif phase == "resolve":
+            (work / "requirements.in").write_text("chain-a\n", encoding="utf-8")
+            result = clients.uv(
+                "pip", "compile", "--index-url", index, str(work / "requirements.in"), env=env
+            )
+        else:
+            clients.uv("venv", str(work / "venv"), "--python", sys.executable, env=env)
+            result = clients.uv(
+                "pip", "install", "--python", str(work / "venv"), "--index-url", index, "chain-a", env=env
+            )
+        if phase == "install":
+            seconds = time.perf_counter() - started
+        if result.returncode != 0:
+            raise RuntimeError(clients.explain(result))
+        seen[phase] = server.requests()[before:]
+
+    def wheels(requests: list[tuple[str, str, int, int]]) -> int:
+        return sum(1 for method, path, *_ in requests if method == "GET" and path.endswith(".whl"))
+
+    return {
+        "client": client,
+        "depth": DEPTH,
+        "seconds": seconds,
+        "requests": len(seen["install"]),
+        "bytes": sum(size for *_, size in seen["install"]),
+        "wheels_fetched": wheels(seen["install"]),
+        "wheels_installed": DEPTH,
+        "wheels_fetched_resolving": wheels(seen["resolve"]),
+        "resolve_requests": len(seen["resolve"]),
+    }
+
+
 def end_to_end() -> list[dict[str, Any]]:
     """pip and uv, each installing the chain into a fresh target with cold caches."""
     results = []
@@ -87,41 +135,7 @@ def end_to_end() -> list[dict[str, Any]]:
         try:
             index = f"http://127.0.0.1:{server.port}/simple/"
             for client in ("pip", "uv"):
-                work = Path(tmp) / client
-                env = clients.isolated_env(work / "home")
-                before = len(server.requests())
-                started = time.perf_counter()
-                if client == "pip":
-                    result = clients.pip(
-                        "install", "--index-url", index, "--target", str(work / "t"), "chain-a", env=env
-                    )
-                else:
-                    clients.uv("venv", str(work / "venv"), "--python", sys.executable, env=env)
-                    result = clients.uv(
-                        "pip",
-                        "install",
-                        "--python",
-                        str(work / "venv"),
-                        "--index-url",
-                        index,
-                        "chain-a",
-                        env=env,
-                    )
-                seconds = time.perf_counter() - started
-                if result.returncode != 0:
-                    raise RuntimeError(clients.explain(result))
-                seen = server.requests()[before:]
-                results.append(
-                    {
-                        "client": client,
-                        "depth": DEPTH,
-                        "seconds": seconds,
-                        "requests": len(seen),
-                        "bytes": sum(size for *_, size in seen),
-                        "wheels_fetched": sum(1 for m, p, *_ in seen if m == "GET" and p.endswith(".whl")),
-                        "wheels_installed": DEPTH,
-                    }
-                )
+                results.append(_client_run(server, client, index, Path(tmp) / client))
         finally:
             server.stop()
     return results

@@ -46,7 +46,9 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"{client['client']} install of a {client['depth']}-deep chain, cold cache: {client['seconds']:.1f} s, "
             f"{client['requests']} requests and {client['bytes']:,} bytes served by the index, "
-            f"{client['wheels_fetched']} wheels fetched for {client['wheels_installed']} installed."
+            f"{client['wheels_fetched']} wheels fetched for {client['wheels_installed']} installed; "
+            f"resolving alone ({'pip install --dry-run' if client['client'] == 'pip' else 'uv pip compile'}): "
+            f"{client['resolve_requests']} requests, {client['wheels_fetched_resolving']} wheels fetched."
         )
     lines.append(f"\nTotal bench time: {results['seconds']} s.")
     return "\n".join(lines)
@@ -104,12 +106,12 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
         )
     )
     for client in results.get("clients", []):
-        fetched = client["wheels_fetched"]
+        resolving, fetched = client["wheels_fetched_resolving"], client["wheels_fetched"]
         rows.append(
             (
-                f"{client['client']} resolves without downloading a wheel it does not install",
-                f"{fetched} fetched / {client['wheels_installed']} installed",
-                fetched <= client["wheels_installed"],
+                f"{client['client']} resolves the chain without downloading a wheel (.metadata), installs each once",
+                f"{resolving} fetched resolving; {fetched} fetched for {client['wheels_installed']} installed",
+                resolving == 0 and fetched == client["wheels_installed"],
             )
         )
     return rows

@@ -27,6 +27,9 @@ TAIL_SIZE = 512 * 1024
 WHOLE_OBJECT_SIZE = 16 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _MISSING = {"NoSuchKey", "404", "NotFound", "NoSuchVersion"}
+# A conditional write that lost: 412, or 409 ConditionalRequestConflict (another conditional write
+# to the key is in flight).
+_CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
 
 
 class PreconditionFailed(Exception):
@@ -138,8 +141,7 @@ class Storage:
         try:
             response = self.client.put_object(**kwargs)
         except ClientError as error:
-            # 409 ConditionalRequestConflict: another conditional write to the key is in flight.
-            if _code(error) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+            if _code(error) in _CONFLICT:
                 raise PreconditionFailed(key) from error
             raise
         return unquote_etag(response["ETag"])
@@ -162,7 +164,7 @@ class Storage:
                 Metadata=dict(metadata),
             )
         except ClientError as error:
-            if _code(error) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+            if _code(error) in _CONFLICT:
                 raise PreconditionFailed(key) from error
             raise
 

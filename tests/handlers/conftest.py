@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
 import os
-import random
+import tempfile
 import uuid
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from handlers import api, clients
+from tests.support import dists
 
 EVENTS = Path(__file__).parent.parent / "events"
 
@@ -132,33 +131,11 @@ def make_wheel(
     version: str,
     *,
     requires_python: str | None = None,
-    requires: tuple[str, ...] = (),
-    extra: str = "",
+    summary: str | None = None,
+    author: str | None = None,
     padding: int = 0,
 ) -> bytes:
-    """A small valid wheel (METADATA, WHEEL, RECORD), optionally padded to a size."""
-    dist = f"{name.replace('-', '_')}-{version}.dist-info"
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
-    if requires_python:
-        lines.append(f"Requires-Python: {requires_python}")
-    lines += [f"Requires-Dist: {r}" for r in requires]
-    metadata = ("\n".join(lines) + "\n" + extra).encode("utf-8")
-    package = name.replace("-", "_").replace(".", "_")
-    members: list[tuple[str, bytes]] = [(f"{package}/__init__.py", b"")]
-    if padding:  # incompressible, so the wheel really is that large
-        members.append((f"{package}/data.bin", random.Random(padding).randbytes(padding)))
-    members += [
-        (f"{dist}/METADATA", metadata),
-        (
-            f"{dist}/WHEEL",
-            b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        ),
-        (f"{dist}/RECORD", b""),
-    ]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member, data in members:  # fixed timestamps: the same wheel gives the same bytes
-            archive.writestr(
-                zipfile.ZipInfo(member, date_time=(2024, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
-            )
-    return buffer.getvalue()
+    """The bytes of a small valid wheel (the same bytes for the same arguments)."""
+    meta = dists.Meta(name, version, requires_python=requires_python, summary=summary, author=author)
+    with tempfile.TemporaryDirectory() as tmp:
+        return dists.wheel(Path(tmp), meta, padding=padding).read_bytes()

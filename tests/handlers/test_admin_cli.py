@@ -60,7 +60,7 @@ def test_upload_validates_and_never_overwrites(
     head = index.s3.head_object(Bucket=index.bucket, Key="good/good-1.0-py3-none-any.whl")
     assert head["Metadata"] == {"sha256": head["Metadata"]["sha256"], "requires-python": ">=3.9"}
     assert admin(index, s3_endpoint, "upload", str(good)) == 0  # identical: fine
-    good.write_bytes(make_wheel("good", "1.0", extra="Summary: changed\n"))
+    good.write_bytes(make_wheel("good", "1.0", summary="changed"))
     assert admin(index, s3_endpoint, "upload", str(good)) == 1
     assert "File already exists" in capsys.readouterr().err
 

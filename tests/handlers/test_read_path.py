@@ -106,8 +106,7 @@ def test_head_of_a_file_is_presigned_for_head(populated: Index) -> None:
 
 
 def test_metadata_is_the_wheels_metadata_byte_for_byte(populated: Index) -> None:
-    extra = "Author: Zoë\n"
-    populated.put("nonascii/nonascii-1.0-py3-none-any.whl", make_wheel("nonascii", "1.0", extra=extra))
+    populated.put("nonascii/nonascii-1.0-py3-none-any.whl", make_wheel("nonascii", "1.0", author="Zoë"))
     reindex.handler({"rebuild": True}, None)
     page = json.loads(body_of(populated.get("/nonascii/", accept=JSON)))
     response = populated.get("/nonascii/nonascii-1.0-py3-none-any.whl.metadata")

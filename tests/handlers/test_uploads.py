@@ -88,7 +88,7 @@ def test_identical_reupload_is_ok_and_other_bytes_are_refused(private: Index, up
     assert upload_wheel(private, uploader)["statusCode"] == 200
     again = upload_wheel(private, uploader)
     assert again["statusCode"] == 200
-    wheel = make_wheel("demo", "1.0", extra="Summary: different\n")
+    wheel = make_wheel("demo", "1.0", summary="different")
     filename = "demo-1.0-py3-none-any.whl"
     other = post(
         private, form_body(twine_fields(filename, wheel, "demo", "1.0"), (filename, wheel)), uploader
@@ -100,7 +100,7 @@ def test_identical_reupload_is_ok_and_other_bytes_are_refused(private: Index, up
 
 
 def test_reupload_into_another_folder_spelling_is_refused(private: Index, uploader: str) -> None:
-    private.put("Demo/demo-1.0-py3-none-any.whl", make_wheel("demo", "1.0", extra="Summary: old\n"))
+    private.put("Demo/demo-1.0-py3-none-any.whl", make_wheel("demo", "1.0", summary="old"))
     reindex.handler({"rebuild": True}, None)
     response = upload_wheel(private, uploader)
     assert response["statusCode"] == 400 and b"File already exists" in body_of(response)
@@ -214,7 +214,7 @@ def test_racing_uploads_of_one_file_exactly_one_wins(private: Index, uploader: s
     results: list[int] = []
     bodies = []
     for n in range(8):
-        wheel = make_wheel("race", "1.0", extra=f"Summary: {n}\n")
+        wheel = make_wheel("race", "1.0", summary=f"{n}")
         bodies.append(
             form_body(
                 twine_fields("race-1.0-py3-none-any.whl", wheel, "race", "1.0"),
