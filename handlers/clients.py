@@ -12,8 +12,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_sqs import SQSClient
+    from handlers.awstypes import S3Client, SQSClient
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, ...], Any] = {}

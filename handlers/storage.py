@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+    from handlers.awstypes import S3Client
 
 #: Bytes read from the end of a large object: a wheel's central directory and, nearly always, its
 #: METADATA (dist-info is written last). Objects up to WHOLE_OBJECT_SIZE are read in one GET.
