@@ -264,11 +264,28 @@ class Indexer:
                 ]
                 for job in jobs:
                     job.result()
-        self._retry(lambda: self._write_root(projects, self._read_root().etag))
-        for obj in self.storage.list(layout.PROJECTS_PREFIX):
-            if obj.key[len(layout.PROJECTS_PREFIX) :] not in listing:
-                self.storage.delete(obj.key)
+        # Projects with a page or a root entry but no folder in the listing: gone, or created by an
+        # upload since the listing began. Only those with no file left are dropped.
+        paged = {
+            NormalizedName(o.key[len(layout.PROJECTS_PREFIX) :])
+            for o in self.storage.list(layout.PROJECTS_PREFIX)
+        }
+        candidates = (paged | set(self._read_root().projects)) - set(listing)
+        dropped = {name for name in candidates if not self._has_files(name)}
+        for name in sorted(dropped & paged):
+            self.storage.delete(layout.project_page_key(name))
+
+        def write_root() -> None:
+            # Merged with the root as it is now, so a project an event added meanwhile stays.
+            current = self._read_root()
+            self._write_root(sorted((set(current.projects) - dropped) | set(listing)), current.etag)
+
+        self._retry(write_root)
         return len(projects)
+
+    def _has_files(self, project: NormalizedName) -> bool:
+        """True when any file the project's page lists still exists."""
+        return any(self.storage.exists(key) for key in published_files(self.storage, project))
 
     # -- generated objects ---------------------------------------------------------------------
     def _read_page(self, project: NormalizedName) -> _Page:
@@ -299,14 +316,14 @@ class Indexer:
         return _Root([NormalizedName(p["name"]) for p in document["projects"]], stored.etag)
 
     def _list_in_root(self, project: NormalizedName, root: _Root) -> None:
-        def attempt(state: list[_Root]) -> None:
-            current = state[0] if state else self._read_root()
-            state.clear()
+        known = [root]  # the first attempt reuses the root read at the start of the event
+
+        def attempt() -> None:
+            current = known.pop() if known else self._read_root()
             if project not in current.projects:
                 self._write_root(sorted({*current.projects, project}), current.etag)
 
-        first = [root]  # the first attempt reuses the root read at the start of the event
-        self._retry(lambda: attempt(first))
+        self._retry(attempt)
 
     def _write_root(self, projects: list[NormalizedName], etag: str | None) -> None:
         html = render.root_html(projects)

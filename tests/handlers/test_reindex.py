@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -12,6 +13,7 @@ import pytest
 
 from handlers import reindex, storage
 from handlers.indexer import Indexer
+from handlers.storage import ListedObject, Storage
 from tests.handlers.conftest import Index, body_of, make_wheel
 from tests.handlers.events import s3_event, sqs_batch
 
@@ -288,3 +290,19 @@ def test_rebuild_fans_out_one_message_per_project(
 def test_malformed_project_jobs_are_dropped(seeded: Index) -> None:
     result = reindex.handler(sqs_batch({"project": "x", "folders": ["../etc"]}), None)
     assert result == {"batchItemFailures": []}
+
+
+def test_rebuild_keeps_a_project_uploaded_while_it_was_listing(
+    seeded: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reindex.handler(upload(seeded, "late/late-1.0-py3-none-any.whl", make_wheel("late", "1.0")), None)
+    listing = Storage.list
+
+    def listed_before_the_upload(self: Storage, prefix: str = "") -> Iterator[ListedObject]:
+        return (obj for obj in listing(self, prefix) if not obj.key.startswith("late/"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Storage, "list", listed_before_the_upload)
+        reindex.handler({"rebuild": True}, None)
+    assert filenames(seeded, "late") == ["late-1.0-py3-none-any.whl"]
+    assert {"name": "late"} in json.loads(body_of(seeded.get("/", accept=JSON)))["projects"]
