@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from handlers import layout, tokens, uploads
+from handlers.clients import emulator_credentials
 from handlers.indexer import Indexer, published_files
 from handlers.names import is_safe_filename, is_valid_project_name, normalize
 from handlers.storage import Storage
@@ -99,28 +100,13 @@ def _storage(args: argparse.Namespace) -> Storage:
     from botocore.config import Config
 
     session = boto3.session.Session(region_name=args.region)
-    credentials: dict[str, str] = {}
-    if args.endpoint_url and _is_loopback(args.endpoint_url) and session.get_credentials() is None:
-        # The dev server's embedded S3 takes any credentials; do not make the operator invent some.
-        credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    # The dev server's embedded S3 takes any credentials: do not make the operator invent some.
+    credentials = emulator_credentials(session, args.endpoint_url)
     config = Config(
         s3={"addressing_style": "path" if args.endpoint_url else "auto"}, retries={"mode": "standard"}
     )
     client = session.client("s3", endpoint_url=args.endpoint_url, config=config, **credentials)  # type: ignore[call-overload]
     return Storage(client, args.bucket)
-
-
-def _is_loopback(url: str) -> bool:
-    import ipaddress
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # -- tokens -----------------------------------------------------------------------------------

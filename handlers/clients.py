@@ -7,9 +7,11 @@ that points the environment elsewhere gets a new one.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import threading
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from handlers.awstypes import S3Client, SQSClient
@@ -47,5 +49,35 @@ def _client(service: str) -> Any:
                 s3={"addressing_style": "path" if endpoint else "virtual"},
                 signature_version="s3v4",
             )
-            _clients[cache_key] = boto3.client(service, region_name=region or None, config=config)  # type: ignore[call-overload]
+            session = boto3.session.Session(region_name=region or None)
+            credentials = emulator_credentials(session, endpoint)
+            _clients[cache_key] = session.client(service, config=config, **credentials)  # type: ignore[call-overload]
         return _clients[cache_key]
+
+
+def is_loopback(url: str) -> bool:
+    """True for an endpoint on this machine (moto, the local index's embedded S3)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def emulator_credentials(session: Any, endpoint: str | None) -> dict[str, str]:
+    """Dummy credentials for an emulator on loopback when none are configured, else nothing.
+
+    An emulator takes any credentials; without this a test or a local run on a machine with no AWS
+    credentials fails to sign. Only the environment and configuration files are consulted (never
+    the instance metadata service), and AWS itself is never reached this way.
+    """
+    if not endpoint or not is_loopback(endpoint):
+        return {}
+    resolver = session._session.get_component("credential_provider")
+    for network_provider in ("container-role", "iam-role"):
+        resolver.remove(network_provider)
+    if resolver.load_credentials() is not None:
+        return {}
+    return {"aws_access_key_id": "emulator", "aws_secret_access_key": "emulator"}
