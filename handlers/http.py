@@ -152,19 +152,19 @@ def to_proxy(response: Response, request: Request | None) -> dict[str, Any]:
         headers["Vary"] = ", ".join([*vary, "Accept-Encoding"])
     if request is not None and request.method == "HEAD":
         body = b""
-    encoded = headers.get("Content-Encoding") == "gzip" or not _is_text(body)
+    text_body = None if headers.get("Content-Encoding") == "gzip" else _as_text(body)
     return {
         "statusCode": response.status,
         "headers": headers,
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "body": base64.b64encode(body).decode("ascii") if encoded else body.decode("utf-8"),
-        "isBase64Encoded": encoded,
+        "body": base64.b64encode(body).decode("ascii") if text_body is None else text_body,
+        "isBase64Encoded": text_body is None,
     }
 
 
-def _is_text(body: bytes) -> bool:
+def _as_text(body: bytes) -> str | None:
+    # Decoded once: a 10,000-file page is megabytes, and the API function has 128 MB.
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
