@@ -18,6 +18,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 _CHILD = r"""
 import json, resource, sys, time
+
+def peak_rss_mib():
+    # VmHWM belongs to this process image; ru_maxrss would also count the parent's pages from
+    # before exec (the bench process, hundreds of MB after seeding).
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 started = time.perf_counter()
 if sys.argv[1] == "boto3":
     import boto3
@@ -36,7 +49,7 @@ print(json.dumps({
     "import_ms": (imported - started) * 1000,
     "api_import_ms": ((imported - boto3_done) * 1000) if sys.argv[1] != "boto3" else 0.0,
     "first_request_ms": (first - imported) * 1000,
-    "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "max_rss_mib": peak_rss_mib(),
 }))
 """
 
