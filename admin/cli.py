@@ -109,6 +109,11 @@ def _storage(args: argparse.Namespace) -> Storage:
     return Storage(client, args.bucket)
 
 
+def _progress(done: int, total: int) -> None:
+    if done == total or done % max(1, total // 20) == 0:  # about every 5%
+        print(f"  {done}/{total} projects", file=sys.stderr, flush=True)
+
+
 # -- tokens -----------------------------------------------------------------------------------
 def token_create(args: argparse.Namespace, storage: Storage) -> int:
     """Create a token and print it as the last line."""
@@ -257,7 +262,7 @@ def reindex_command(args: argparse.Namespace, storage: Storage) -> int:
         indexer.reindex_project(name, objects)
     else:
         print("rebuilding every project from a listing of the bucket...", file=sys.stderr)
-        count = indexer.rebuild()
+        count = indexer.rebuild(progress=_progress)
         print(f"{count} projects", file=sys.stderr)
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0

@@ -19,7 +19,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TypeVar
@@ -38,6 +38,8 @@ REBUILD_THREADS = 16
 REQUIRES_PYTHON_METADATA = "requires-python"
 
 
+#: Told ``(done, total)`` as the projects of a rebuild done in place finish.
+Progress = Callable[[int, int], None]
 #: Hands each project of a rebuild on, with the folders (spellings) that hold its files.
 FanOut = Callable[[list[tuple[NormalizedName, list[str]]]], None]
 
@@ -239,12 +241,13 @@ class Indexer:
         return [obj for folder in folders for obj in self.storage.list(folder + "/")]
 
     # -- the whole bucket ---------------------------------------------------------------------
-    def rebuild(self, fan_out: FanOut | None = None) -> int:
+    def rebuild(self, fan_out: FanOut | None = None, progress: Progress | None = None) -> int:
         """Rebuild every page and the root from a listing of the bucket; returns the project count.
 
         With ``fan_out`` each project is handed on (one queue message each, so that a bucket of any
-        size finishes within Lambda's limits); without it projects are indexed here, in threads.
-        Pages of projects that no longer have a folder are deleted.
+        size finishes within Lambda's limits); without it projects are indexed here, in threads,
+        calling ``progress(done, total)`` as each finishes. Pages of projects that no longer have a
+        folder are deleted.
         """
         listing: dict[NormalizedName, list[ListedObject]] = {}
         folders: dict[NormalizedName, set[str]] = {}
@@ -262,8 +265,10 @@ class Indexer:
                 jobs = [
                     pool.submit(self.reindex_project, n, listing[n], list_in_root=False) for n in projects
                 ]
-                for job in jobs:
+                for done, job in enumerate(as_completed(jobs), 1):
                     job.result()
+                    if progress is not None:
+                        progress(done, len(jobs))
         # Projects with a page or a root entry but no folder in the listing: gone, or created by an
         # upload since the listing began. Only those with no file left are dropped.
         paged = {

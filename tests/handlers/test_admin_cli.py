@@ -92,6 +92,7 @@ def test_yank_unyank_remove_and_reindex(
     assert admin(index, s3_endpoint, "remove", "tool-kit", "tool_kit-2.0-py3-none-any.whl", "--yes") == 0
     assert admin(index, s3_endpoint, "remove", "tool-kit", "nope-1.0.tar.gz", "--yes") == 1
     assert admin(index, s3_endpoint, "reindex") == 0
+    assert "1/1 projects" in capsys.readouterr().err  # progress of the rebuild
     page = json.loads(body_of(index.get("/tool-kit/", accept=JSON)))
     assert [(f["filename"], f["yanked"]) for f in page["files"]] == [("tool_kit-1.0-py3-none-any.whl", False)]
 
