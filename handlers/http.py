@@ -109,7 +109,8 @@ def text(status: int, message: str, headers: Mapping[str, str] | None = None) ->
     return Response(
         status,
         (message.rstrip("\n") + "\n").encode("utf-8"),
-        {"Content-Type": "text/plain; charset=utf-8", **(headers or {})},
+        # nosniff: a message may quote what the client sent; browsers must show it as text.
+        {"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff", **(headers or {})},
     )
 
 
