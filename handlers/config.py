@@ -27,8 +27,10 @@ class Settings:
     presigned_url_ttl: int = DEFAULT_PRESIGNED_URL_TTL
     #: ``FALLBACK_INDEX_URL``: where unknown projects are redirected (e.g. https://pypi.org/simple/).
     fallback_index_url: str | None = None
-    #: ``PUBLIC_READ``: reads need no token.
-    public_read: bool = False
+    #: ``PUBLIC_READ``: reads need no token. Unset means true, as with the original module, whose
+    #: handler had no authentication at all: the same environment keeps working for a migrating user.
+    #: The component and the dev server always set it (the component to ``false`` by default).
+    public_read: bool = True
     #: ``UPLOADS_ENABLED``: ``POST /`` accepts uploads.
     uploads_enabled: bool = True
     #: ``REINDEX_QUEUE_URL``: the reindexer's own queue; a rebuild fans out one message per project.
@@ -55,7 +57,7 @@ def load() -> Settings:
         bucket=bucket,
         presigned_url_ttl=ttl,
         fallback_index_url=fallback,
-        public_read=env.get("PUBLIC_READ", "").strip().lower() in _TRUE,
+        public_read=env.get("PUBLIC_READ", "true").strip().lower() in _TRUE,
         uploads_enabled=env.get("UPLOADS_ENABLED", "true").strip().lower() in _TRUE,
         reindex_queue_url=env.get("REINDEX_QUEUE_URL", "").strip() or None,
     )

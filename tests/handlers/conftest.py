@@ -112,9 +112,15 @@ def index(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
     monkeypatch.setenv("S3_BUCKET", bucket)
-    for name in ("FALLBACK_INDEX_URL", "S3_PRESIGNED_URL_TTL", "REINDEX_QUEUE_URL"):
+    # Only what a bare deployment of the handlers has: S3_BUCKET and the endpoint.
+    for name in (
+        "FALLBACK_INDEX_URL",
+        "S3_PRESIGNED_URL_TTL",
+        "REINDEX_QUEUE_URL",
+        "PUBLIC_READ",
+        "UPLOADS_ENABLED",
+    ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PUBLIC_READ", "true")
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
     s3.create_bucket(Bucket=bucket)
     counter = S3Counter()
