@@ -8,7 +8,6 @@ the same request with S3's answers served from memory, so it is the handler's ow
 from __future__ import annotations
 
 import base64
-import gzip
 import io
 import statistics
 import time
@@ -37,11 +36,6 @@ class Figures:
     bytes_gzip: int | None = None
     peak_kib: float = 0.0
     runs: int = 0
-
-    @property
-    def total_requests(self) -> float:
-        """S3 requests per call, all operations."""
-        return sum(self.s3_requests.values())
 
 
 @contextmanager
@@ -125,8 +119,3 @@ def body_size(response: dict[str, Any]) -> int:
     """Bytes of a proxy response's body as the client receives it."""
     body = response.get("body") or ""
     return len(base64.b64decode(body)) if response.get("isBase64Encoded") else len(body.encode())
-
-
-def gzip_size(data: bytes) -> int:
-    """Bytes of ``data`` gzip-compressed as the handler would."""
-    return len(gzip.compress(data, 6))

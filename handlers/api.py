@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from handlers import app, clients, config
-from handlers.http import HTTPError, Request, Response, from_error, text, to_proxy
+from handlers.http import HTTPError, Request, from_error, text, to_proxy
 from handlers.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,3 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
         log.exception("unexpected error")
         response = text(500, "Internal Server Error")
     return to_proxy(response, request)
-
-
-__all__ = ["Response", "handler"]

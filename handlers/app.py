@@ -6,6 +6,7 @@ is local); a ``.metadata`` request one GET. Paths are relative to the stage root
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 
@@ -95,14 +96,14 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
     if content is None:
         raise BadRequest("Invalid upload form: no 'content' file part")
     try:
-        dist = uploads.check_bytes(
+        dist = uploads.check_distribution(
             content.filename,
-            content.content,
+            io.BytesIO(content.content),
             name=form.get("name"),
             version=form.get("version"),
             filetype=form.get("filetype"),
             requires_python=form.get("requires_python"),
-            **{name: form.get(name) for name in uploads.DIGEST_FIELDS},
+            digests={name: value for name in uploads.DIGEST_FIELDS if (value := form.get(name))},
         )
         if not record.may_upload_to(dist.project):
             raise HTTPError(403, f"Forbidden: this token may not upload to {dist.project}")

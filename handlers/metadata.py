@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import io
 import tarfile
 import zipfile
 from dataclasses import dataclass
@@ -117,8 +116,3 @@ def read_sdist_metadata(file: IO[bytes], filename: str) -> bytes | None:
 def _is_top_pkg_info(path: str) -> bool:
     parts = path.strip("/").split("/")
     return len(parts) == 2 and parts[1] == "PKG-INFO"
-
-
-def wheel_metadata_from_bytes(data: bytes, project: NormalizedName | None = None) -> bytes:
-    """:func:`read_wheel_metadata` for a wheel held in memory."""
-    return read_wheel_metadata(io.BytesIO(data), project)

@@ -63,10 +63,6 @@ DIST_SUFFIXES = (
 UPLOAD_SUFFIXES = (".whl", ".tar.gz", ".zip")
 
 
-class InvalidName(ValueError):
-    """A project name that is not a valid PEP 508 name."""
-
-
 class InvalidFilename(ValueError):
     """A distribution filename that cannot be parsed; the message names the failing part."""
 

@@ -12,11 +12,13 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
+
+from handlers.layout import SHA256_METADATA
 
 if TYPE_CHECKING:
     from handlers.awstypes import S3Client
@@ -233,7 +235,7 @@ class Storage:
         if not response.get("ContentRange"):
             spool = _spool(response["Body"], hashing=info.sha256 is None)
             sha256 = info.sha256 or spool.sha256
-            return OpenedObject(_with_sha(info, sha256), spool.file, self, complete=True)
+            return OpenedObject(replace(info, sha256=sha256), spool.file, self, complete=True)
         tail = response["Body"].read()
         view = _RangedFile(self, key, info.size, tail, info.etag)
         return OpenedObject(info, cast(IO[bytes], view), self, complete=False)
@@ -321,13 +323,7 @@ def _info(key: str, response: Mapping[str, Any]) -> ObjectInfo:
     )
 
 
-def _with_sha(info: ObjectInfo, sha256: str | None) -> ObjectInfo:
-    return ObjectInfo(**{**info.__dict__, "sha256": sha256})
-
-
 def _meta_sha(metadata: Mapping[str, str]) -> str | None:
-    from handlers.layout import SHA256_METADATA
-
     value = metadata.get(SHA256_METADATA, "").strip().lower()
     return value if len(value) == 64 and all(c in "0123456789abcdef" for c in value) else None
 

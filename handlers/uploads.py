@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
@@ -173,9 +172,3 @@ def _listed_sha256(storage: Storage, dist: Distribution) -> str | None:
         if facts.filename == dist.filename:
             return facts.sha256
     return None
-
-
-def check_bytes(filename: str, content: bytes, **form: str | None) -> Distribution:
-    """:func:`check_distribution` for a file held in memory (the upload API)."""
-    digests = {name: value for name in DIGEST_FIELDS if (value := form.pop(name, None))}
-    return check_distribution(filename, io.BytesIO(content), digests=digests, **form)
