@@ -8,9 +8,12 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt handlers/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	# pip itself as requirements-dev.txt pins it: the e2e tests drive this very pip.
+	$(BIN)/python -m pip install --quiet "$$(grep -E '^pip==' requirements-dev.txt)"
+	# The functions' own runtime dependencies, exactly as shipped (hash mode is all-or-nothing).
+	$(BIN)/python -m pip install --quiet --require-hashes -r handlers/requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
