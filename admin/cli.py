@@ -8,11 +8,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from handlers import layout, tokens, uploads
+from handlers.catalog import Catalog
 from handlers.clients import emulator_credentials
-from handlers.indexer import Indexer, published_files
+from handlers.indexer import Indexer
 from handlers.names import is_safe_filename, is_valid_project_name, normalize
 from handlers.storage import Storage
 
@@ -117,6 +117,8 @@ def _progress(done: int, total: int) -> None:
 # -- tokens -----------------------------------------------------------------------------------
 def token_create(args: argparse.Namespace, storage: Storage) -> int:
     """Create a token and print it as the last line."""
+    if args.expires_days is not None and not args.expires_days > 0:
+        raise CommandError("--expires-days must be more than 0 (leave it out for a token that never expires)")
     expires = int(time.time() + args.expires_days * 86400) if args.expires_days is not None else None
     for project in args.project:
         if not is_valid_project_name(project):
@@ -194,7 +196,8 @@ def _locate(storage: Storage, project: str, filename: str) -> str:
     if not is_valid_project_name(project) or not is_safe_filename(filename):
         raise CommandError("invalid project name or filename")
     name = normalize(project)
-    listed = [key for key, facts in published_files(storage, name).items() if facts.filename == filename]
+    published = Catalog(storage).published_files(name)
+    listed = [key for key, facts in published.items() if facts.filename == filename]
     for key in (f"{name}/{filename}", *listed):
         if storage.exists(key):
             return key
@@ -206,11 +209,7 @@ def _set_yank(storage: Storage, key: str, reason: str | None) -> None:
     current.pop(layout.YANK_TAG, None)
     if reason is not None:
         current[layout.YANK_TAG] = reason
-    if current:
-        tagging: Any = {"TagSet": [{"Key": k, "Value": v} for k, v in current.items()]}
-        storage.client.put_object_tagging(Bucket=storage.bucket, Key=key, Tagging=tagging)
-    else:
-        storage.client.delete_object_tagging(Bucket=storage.bucket, Key=key)
+    storage.put_tags(key, current)
 
 
 def yank(args: argparse.Namespace, storage: Storage) -> int:
@@ -256,8 +255,13 @@ def reindex_command(args: argparse.Namespace, storage: Storage) -> int:
         if not is_valid_project_name(args.project):
             raise CommandError(f"invalid project name: {args.project!r}")
         name = normalize(args.project)
-        folders = sorted({name, args.project, *(f.folder for f in published_files(storage, name).values())})
+        published = Catalog(storage).published_files(name)
+        folders = sorted({name, args.project, *(f.folder for f in published.values())})
         objects = indexer.list_project(folders)
+        if not any(layout.package_key(obj.key) for obj in objects):
+            raise CommandError(
+                f"the bucket holds no files of {name!r} in {', '.join(folders)}; nothing was written"
+            )
         print(f"reindexing {name}: {len(objects)} objects in {', '.join(folders)}", file=sys.stderr)
         indexer.reindex_project(name, objects)
     else:

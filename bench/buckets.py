@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handlers.indexer import Indexer
+from handlers.catalog import Catalog
 from handlers.model import FileFacts
 from handlers.names import NormalizedName
 from handlers.storage import Storage
@@ -65,4 +65,4 @@ def synthesize_page(storage: Storage, project: str, files: int) -> None:
         )
         for n in range(files)
     }
-    Indexer(storage).write_page(NormalizedName(project), facts, None)
+    Catalog(storage).write_page(NormalizedName(project), facts, None)

@@ -1,7 +1,9 @@
 """The index's HTTP surface: routes a :class:`Request` to a :class:`Response` (see DESIGN.md §4).
 
 A page costs one S3 GET of the data the reindexer wrote; a download redirect costs none (presigning
-is local); a ``.metadata`` request one GET. Paths are relative to the stage root (``…/simple/``).
+is local); a ``.metadata`` request one GET. A miss (no page) costs at most two listings more before a
+client is sent to the fallback index, so a name the bucket holds is never resolved elsewhere. Paths
+are relative to the stage root (``…/simple/``).
 """
 
 from __future__ import annotations
@@ -11,31 +13,52 @@ import logging
 import re
 
 from handlers import layout, negotiation, pages, tokens
+from handlers.catalog import Catalog
 from handlers.config import Settings
-from handlers.http import BadRequest, HTTPError, NotFound, Request, Response, redirect, text
+from handlers.http import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    Request,
+    Response,
+    ServiceUnavailable,
+    Unauthorized,
+    quoted,
+    redirect,
+    text,
+)
 from handlers.names import (
     MAX_FILENAME_LENGTH,
     MAX_NAME_LENGTH,
+    NormalizedName,
     is_safe_filename,
     is_valid_project_name,
     normalize,
 )
 from handlers.negotiation import Format
-from handlers.storage import NotModified, Storage
+from handlers.storage import NotModified, Storage, TooLarge
 from handlers.tokens import TokenRecord
 
 log = logging.getLogger(__name__)
 
-READ_METHODS = ("GET", "HEAD")
+READ_METHODS = "GET, HEAD"
 REALM = "serverless-pypi"
+#: ``.metadata`` files up to this size are answered inline; larger ones are redirected to S3 like a
+#: file, far below Lambda's 6 MB response limit.
+MAX_INLINE_METADATA = 1024 * 1024
+#: Seconds a client should wait before asking again about a name being indexed or repaired.
+RETRY_AFTER = 5
 _PAGE_CACHE = "no-cache"  # clients keep pages but revalidate (a 304 costs them nothing)
+_PAGE_VARY = "Accept, Accept-Encoding"  # the same on a 200 and its 304
 _ETAG = re.compile(r'(?:W/)?"([0-9a-fA-F-]+)-(html|json)"')
 _UNSAFE_PATH = re.compile(r"[^\x21-\x7e]|[\\%]")
 _MAX_PATH = MAX_NAME_LENGTH + MAX_FILENAME_LENGTH + len("/.metadata") + 2
 
 
 def route(request: Request, settings: Settings, storage: Storage) -> Response:
-    """Answer one request. Raises :class:`HTTPError` for every client error."""
+    """Answer one request. Raises :class:`~handlers.http.HTTPError` for every client error."""
     path = request.path
     if len(path) > _MAX_PATH or _UNSAFE_PATH.search(path):
         raise BadRequest("Invalid path: ASCII names and filenames only")
@@ -44,7 +67,8 @@ def route(request: Request, settings: Settings, storage: Storage) -> Response:
         raise BadRequest("Invalid path: no '.' or '..' segments")
     if path == "/" and request.method == "POST":
         return _upload(request, settings, storage)
-    _require_read(request)
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed("Method Not Allowed", READ_METHODS)
     _authorize(request, settings, storage, "read")
     if path == "/":
         return _root(request, storage)
@@ -70,9 +94,9 @@ def _authorize(request: Request, settings: Settings, storage: Storage, scope: st
             if token
             else "Authentication required: user __token__, password a token"
         )
-        raise HTTPError(401, message, {"WWW-Authenticate": f'Basic realm="{REALM}"'})
+        raise Unauthorized(message, REALM)
     if scope not in record.scopes:
-        raise HTTPError(403, f"Forbidden: this token has no {scope} scope")
+        raise Forbidden(f"Forbidden: this token has no {scope} scope")
     return record
 
 
@@ -82,20 +106,21 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
     from handlers import multipart, uploads
 
     if not settings.uploads_enabled:
-        raise HTTPError(405, "Uploads are not enabled on this index", {"Allow": "GET, HEAD"})
+        raise MethodNotAllowed("Uploads are not enabled on this index", READ_METHODS)
     record = _authorize(request, settings, storage, "upload")
     assert record is not None
     try:
         form = multipart.parse(request.body, request.header("Content-Type"))
     except multipart.MalformedForm as error:
         raise BadRequest(f"Invalid upload form: {error}") from error
-    action = form.get(":action")
-    if action is not None and action != "file_upload":
-        raise BadRequest(f"Unsupported :action {action!r}: only file_upload")
     content = form.files.get("content")
-    if content is None:
-        raise BadRequest("Invalid upload form: no 'content' file part")
     try:
+        uploads.check_form_fields(form.fields)
+        action = form.get(":action")
+        if action is not None and action != "file_upload":
+            raise BadRequest(f"Unsupported :action {quoted(action)}: only file_upload")
+        if content is None:
+            raise BadRequest("Invalid upload form: no 'content' file part")
         dist = uploads.check_distribution(
             content.filename,
             io.BytesIO(content.content),
@@ -106,17 +131,16 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
             digests={name: value for name in uploads.DIGEST_FIELDS if (value := form.get(name))},
         )
         if not record.may_upload_to(dist.project):
-            raise HTTPError(403, f"Forbidden: this token may not upload to {dist.project}")
+            raise Forbidden(f"Forbidden: this token may not upload to {dist.project}")
         created = uploads.publish(storage, dist, content.content)
     except uploads.UploadRefused as error:
         raise BadRequest(str(error)) from error
+    except uploads.ProjectUnreadable as error:
+        raise ServiceUnavailable(
+            f"The index of {error} is being repaired; try again shortly", RETRY_AFTER
+        ) from error
     log.info("upload of %s: %s", dist.key, "stored" if created else "identical file already there")
     return text(200, "OK" if created else "OK: this exact file was published already")
-
-
-def _require_read(request: Request) -> None:
-    if request.method not in READ_METHODS:
-        raise HTTPError(405, "Method Not Allowed", {"Allow": "GET, HEAD"})
 
 
 def _project_name(segment: str) -> str:
@@ -135,7 +159,7 @@ def _root(request: Request, storage: Storage) -> Response:
         from handlers import render
 
         body = render.root_json([]) if fmt.is_json else render.root_html([])
-        return Response(200, body, {"Content-Type": fmt.content_type, "Vary": "Accept"})
+        return Response(200, body, {"Content-Type": fmt.content_type, "Vary": _PAGE_VARY})
     return _page(fmt, stored.body, dict(stored.metadata), stored.etag)
 
 
@@ -150,16 +174,27 @@ def _project(request: Request, settings: Settings, storage: Storage, segment: st
         return _not_modified(request, fmt)
     if stored is not None:
         return _page(fmt, stored.body, dict(stored.metadata), stored.etag)
-    if settings.fallback_index_url:
-        # Temporary: the project may be published here later, and pip caches 301s for good.
-        return redirect(302, f"{settings.fallback_index_url}{name}/")
-    raise NotFound(f"No such project: {name}")
+    return _miss(settings, storage, name)
+
+
+def _miss(settings: Settings, storage: Storage, name: NormalizedName) -> Response:
+    """No page: a 404, or the fallback index, unless the bucket holds files of the name after all."""
+    if not settings.fallback_index_url:
+        raise NotFound(f"No such project: {name}")
+    held = Catalog(storage).holds_files(name)
+    if held is None:
+        raise ServiceUnavailable(f"Cannot tell now whether {name} is held here; try again", RETRY_AFTER)
+    if held:
+        # Files are in the bucket and their page is on its way: never send this name elsewhere.
+        raise ServiceUnavailable(f"{name} is being indexed; try again shortly", RETRY_AFTER)
+    # Temporary: the project may be published here later, and pip caches 301s for good.
+    return redirect(302, f"{settings.fallback_index_url}{name}/")
 
 
 def _file(request: Request, settings: Settings, storage: Storage, segment: str, filename: str) -> Response:
     folder = _project_name(segment)
     if filename.endswith(".metadata"):
-        return _metadata(storage, folder, filename[: -len(".metadata")])
+        return _metadata(settings, storage, folder, filename[: -len(".metadata")])
     if not is_safe_filename(filename):
         raise BadRequest("Invalid filename")
     # The page links every file at its real folder, so the key is known without a request.
@@ -167,16 +202,24 @@ def _file(request: Request, settings: Settings, storage: Storage, segment: str, 
     return redirect(302, url, {"Cache-Control": "no-store"})
 
 
-def _metadata(storage: Storage, folder: str, filename: str) -> Response:
+def _metadata(settings: Settings, storage: Storage, folder: str, filename: str) -> Response:
     if not is_safe_filename(filename) or not filename.endswith(".whl"):
         raise NotFound("No metadata for this file")
-    stored = storage.get(layout.metadata_key(normalize(folder), filename))
+    key = layout.metadata_key(normalize(folder), filename)
+    try:
+        stored = storage.get(key, max_size=MAX_INLINE_METADATA)
+    except TooLarge:
+        return redirect(302, storage.presign(key, settings.presigned_url_ttl), {"Cache-Control": "no-store"})
     if stored is None:
         raise NotFound("No metadata for this file")
     return Response(
         200,
         stored.body,
-        {"Content-Type": "text/plain; charset=utf-8", "ETag": f'"{stored.etag}"'},
+        {
+            "Content-Type": "text/plain; charset=utf-8",
+            "ETag": f'"{stored.etag}"',
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
@@ -184,16 +227,16 @@ def _format(request: Request) -> Format:
     fmt = negotiation.select(request.header("Accept"))
     if fmt is None:
         types = ", ".join(f.value for f in Format)
-        raise HTTPError(406, f"Not Acceptable: this index serves {types}", {"Vary": "Accept"})
+        raise NotAcceptable(f"Not Acceptable: this index serves {types}", {"Vary": "Accept"})
     return fmt
 
 
 def _page(fmt: Format, body: bytes, metadata: dict[str, str], etag: str) -> Response:
     try:
         member = pages.member(body, metadata, json=fmt.is_json)
-    except ValueError:
-        log.exception("a stored page is damaged; a rebuild writes it again")
-        raise
+    except pages.DamagedPage as error:
+        log.error("a stored page is damaged (%s); a reindex writes it again", error)
+        raise ServiceUnavailable("This page is being repaired; try again shortly", RETRY_AFTER) from error
     return Response(200, member, _page_headers(fmt, etag), gzipped=True)
 
 
@@ -203,7 +246,7 @@ def _page_headers(fmt: Format, etag: str) -> dict[str, str]:
         "Content-Type": fmt.content_type,
         # Weak: the same page is sent gzip-compressed or not, by Accept-Encoding.
         "ETag": f'W/"{etag}-{kind}"',
-        "Vary": "Accept",
+        "Vary": _PAGE_VARY,
         "Cache-Control": _PAGE_CACHE,
     }
 

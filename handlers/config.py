@@ -9,7 +9,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-DEFAULT_PRESIGNED_URL_TTL = 900
+from handlers.contract import (
+    DEFAULT_PRESIGNED_URL_TTL,
+    ENV_BUCKET,
+    ENV_FALLBACK_INDEX_URL,
+    ENV_PRESIGNED_URL_TTL,
+    ENV_PUBLIC_READ,
+    ENV_REINDEX_QUEUE_URL,
+    ENV_UPLOADS_ENABLED,
+    MAX_PRESIGNED_URL_TTL,
+    MIN_PRESIGNED_URL_TTL,
+)
+
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -40,24 +51,26 @@ class Settings:
 def load() -> Settings:
     """Settings from ``os.environ``; raises :class:`ConfigurationError` when they are unusable."""
     env = os.environ
-    bucket = env.get("S3_BUCKET", "").strip()
+    bucket = env.get(ENV_BUCKET, "").strip()
     if not bucket:
-        raise ConfigurationError("S3_BUCKET is not set")
-    ttl_text = env.get("S3_PRESIGNED_URL_TTL", "").strip() or str(DEFAULT_PRESIGNED_URL_TTL)
+        raise ConfigurationError(f"{ENV_BUCKET} is not set")
+    ttl_text = env.get(ENV_PRESIGNED_URL_TTL, "").strip() or str(DEFAULT_PRESIGNED_URL_TTL)
     try:
         ttl = int(ttl_text)
     except ValueError as error:
-        raise ConfigurationError(f"S3_PRESIGNED_URL_TTL is not a number: {ttl_text!r}") from error
-    if not 1 <= ttl <= 7 * 24 * 3600:
-        raise ConfigurationError("S3_PRESIGNED_URL_TTL must be 1 to 604800 seconds")
-    fallback = env.get("FALLBACK_INDEX_URL", "").strip() or None
+        raise ConfigurationError(f"{ENV_PRESIGNED_URL_TTL} is not a number: {ttl_text!r}") from error
+    if not MIN_PRESIGNED_URL_TTL <= ttl <= MAX_PRESIGNED_URL_TTL:
+        raise ConfigurationError(
+            f"{ENV_PRESIGNED_URL_TTL} must be {MIN_PRESIGNED_URL_TTL} to {MAX_PRESIGNED_URL_TTL} seconds"
+        )
+    fallback = env.get(ENV_FALLBACK_INDEX_URL, "").strip() or None
     if fallback is not None and not fallback.endswith("/"):
         fallback += "/"
     return Settings(
         bucket=bucket,
         presigned_url_ttl=ttl,
         fallback_index_url=fallback,
-        public_read=env.get("PUBLIC_READ", "true").strip().lower() in _TRUE,
-        uploads_enabled=env.get("UPLOADS_ENABLED", "true").strip().lower() in _TRUE,
-        reindex_queue_url=env.get("REINDEX_QUEUE_URL", "").strip() or None,
+        public_read=env.get(ENV_PUBLIC_READ, "true").strip().lower() in _TRUE,
+        uploads_enabled=env.get(ENV_UPLOADS_ENABLED, "true").strip().lower() in _TRUE,
+        reindex_queue_url=env.get(ENV_REINDEX_QUEUE_URL, "").strip() or None,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +23,15 @@ _COMPRESSIBLE = ("text/", "application/vnd.pypi.", "application/json")
 
 
 class HTTPError(Exception):
-    """An answer other than success, carrying its status, a short message and extra headers."""
+    """An answer other than success, carrying its status, a short message and extra headers.
 
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+    Raise one of the named subclasses; :func:`from_error` is the one place they become a response.
+    """
+
+    status = 500
+
+    def __init__(self, message: str, headers: Mapping[str, str] | None = None):
         super().__init__(message)
-        self.status = status
         self.message = message
         self.headers = dict(headers or {})
 
@@ -34,15 +39,65 @@ class HTTPError(Exception):
 class BadRequest(HTTPError):
     """400: the request is malformed; nothing was done."""
 
-    def __init__(self, message: str):
-        super().__init__(400, message)
+    status = 400
+
+
+class Unauthorized(HTTPError):
+    """401: no valid credentials. Names Basic, the only thing that makes pip ask keyring or netrc."""
+
+    status = 401
+
+    def __init__(self, message: str, realm: str):
+        super().__init__(message, {"WWW-Authenticate": f'Basic realm="{realm}"'})
+
+
+class Forbidden(HTTPError):
+    """403: valid credentials that do not allow this."""
+
+    status = 403
 
 
 class NotFound(HTTPError):
     """404: no such project, file or path."""
 
-    def __init__(self, message: str = "Not Found"):
-        super().__init__(404, message)
+    status = 404
+
+    def __init__(self, message: str = "Not Found", headers: Mapping[str, str] | None = None):
+        super().__init__(message, headers)
+
+
+class MethodNotAllowed(HTTPError):
+    """405: the path exists, the method does not."""
+
+    status = 405
+
+    def __init__(self, message: str, allow: str):
+        super().__init__(message, {"Allow": allow})
+
+
+class NotAcceptable(HTTPError):
+    """406: ``Accept`` admits none of the formats served."""
+
+    status = 406
+
+
+class ServiceUnavailable(HTTPError):
+    """503: try again shortly (pip and uv retry it); says when in ``Retry-After``."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after: int = 5):
+        super().__init__(message, {"Retry-After": str(retry_after)})
+
+
+def quoted(value: str, limit: int = 100) -> str:
+    """A client's input, quoted for a message: at most ``limit`` characters, control ones escaped.
+
+    >>> quoted("a\x01b"), quoted("x" * 200, limit=3)
+    ("'a\\x01b'", "'xxx'… (200 characters)")
+    """
+    shown = repr(value[:limit])
+    return shown if len(value) <= limit else f"{shown}… ({len(value)} characters)"
 
 
 @dataclass(frozen=True)
@@ -50,11 +105,14 @@ class Request:
     """The parts of a proxy event the application uses."""
 
     method: str
-    #: Path below the stage, percent-decoded, always starting with "/" (trailing slash kept).
+    #: Path below the stage (or below a custom domain's base path), percent-decoded, always starting
+    #: with "/" (trailing slash kept).
     path: str
     #: Header names lower-cased; the last value wins, as in the event's ``headers``.
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    #: The client's address as API Gateway saw it (``requestContext.identity.sourceIp``).
+    source_ip: str = ""
 
     def header(self, name: str) -> str | None:
         """A header's value by case-insensitive name."""
@@ -66,9 +124,6 @@ class Request:
         if not isinstance(event, Mapping):
             raise BadRequest("malformed event")
         method = str(event.get("httpMethod") or "").upper()
-        raw_path = event.get("path")
-        if not isinstance(raw_path, str) or not raw_path.startswith("/"):
-            raise BadRequest("malformed path")
         headers: dict[str, str] = {}
         for name, values in (event.get("multiValueHeaders") or {}).items():
             if values:
@@ -84,13 +139,36 @@ class Request:
                 raise BadRequest("malformed base64 body") from error
         else:
             data = body.encode("utf-8", errors="surrogateescape")
-        # API Gateway hands the path decoded; decoding once more is harmless for every valid path
-        # (names never contain "%") and makes a doubly-encoded one visibly invalid.
+        # API Gateway hands the path as the client sent it; decoding it once is harmless for every
+        # valid path (names never contain "%") and makes a doubly-encoded one visibly invalid.
         try:
-            path = unquote(raw_path, errors="strict")
+            path = unquote(route_path(event), errors="strict")
         except UnicodeDecodeError as error:
             raise BadRequest("Invalid path: not UTF-8") from error
-        return cls(method=method, path=path, headers=headers, body=data)
+        context = event.get("requestContext")
+        identity = context.get("identity") if isinstance(context, Mapping) else None
+        source_ip = str(identity.get("sourceIp") or "") if isinstance(identity, Mapping) else ""
+        return cls(method=method, path=path, headers=headers, body=data, source_ip=source_ip)
+
+
+def route_path(event: Mapping[str, Any]) -> str:
+    """The path below the stage, from what API Gateway guarantees under every mapping.
+
+    Behind a custom domain ``path`` carries the base path too (``/simple/foo/``), while ``resource``
+    and ``pathParameters`` never do; only the trailing slash must come from ``path``, which is the
+    one place it is kept. Events without a resource (other callers) are routed on ``path``.
+    """
+    raw_path = event.get("path")
+    if not isinstance(raw_path, str) or not raw_path.startswith("/"):
+        raise BadRequest("malformed path")
+    resource = event.get("resource")
+    if resource == "/":
+        return "/"
+    parameters = event.get("pathParameters")
+    package = parameters.get("package") if isinstance(parameters, Mapping) else None
+    if resource == "/{package+}" and isinstance(package, str) and package:
+        return "/" + package + ("/" if raw_path.endswith("/") else "")
+    return raw_path
 
 
 @dataclass(frozen=True)
@@ -125,46 +203,87 @@ def from_error(error: HTTPError) -> Response:
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
-    """True when ``Accept-Encoding`` admits gzip (pip and uv send ``gzip, deflate``)."""
+    """True when ``Accept-Encoding`` admits gzip (pip and uv send ``gzip, deflate``).
+
+    A coding named exactly beats ``*`` whatever their order (RFC 9110 §12.5.3), and ``q=0`` refuses.
+
+    >>> accepts_gzip("gzip, deflate"), accepts_gzip("*;q=0, gzip"), accepts_gzip("gzip;q=0, *")
+    (True, True, False)
+    """
     if not accept_encoding:
         return False
+    weights: dict[str, bool] = {}
     for item in accept_encoding.split(","):
         coding, *params = (part.strip().lower() for part in item.split(";"))
-        if coding in ("gzip", "x-gzip", "*"):
-            refused = any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
-            return not refused
-    return False
+        refused = any(_is_zero_q(p) for p in params)
+        weights.setdefault("gzip" if coding == "x-gzip" else coding, not refused)
+    if "gzip" in weights:
+        return weights["gzip"]
+    return weights.get("*", False)
+
+
+def _is_zero_q(parameter: str) -> bool:
+    name, _, value = parameter.replace(" ", "").partition("=")
+    if name != "q":
+        return False
+    try:
+        return float(value) == 0
+    except ValueError:
+        return False
+
+
+def encode(response: Response, request: Request | None) -> Response:
+    """``response`` in the content coding the client accepts; the one place gzip is decided.
+
+    Raises only what its caller translates: inflating a stored member may find it damaged.
+    """
+    headers = dict(response.headers)
+    compressible = response.gzipped or headers.get("Content-Type", "").startswith(_COMPRESSIBLE)
+    if not compressible and not response.gzipped:
+        return response
+    takes_gzip = request is not None and accepts_gzip(request.header("Accept-Encoding"))
+    body = response.body
+    if response.gzipped and not takes_gzip:
+        body = _inflate(body)
+    elif not response.gzipped and takes_gzip and len(body) >= GZIP_MIN_SIZE:
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+    gzipped = takes_gzip and (response.gzipped or len(response.body) >= GZIP_MIN_SIZE)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return Response(response.status, body, vary(headers, "Accept-Encoding"), gzipped=gzipped)
+
+
+def vary(headers: Mapping[str, str], *names: str) -> dict[str, str]:
+    """``headers`` with ``names`` added to ``Vary`` (each once)."""
+    current = [v for v in headers.get("Vary", "").split(", ") if v]
+    return {**headers, "Vary": ", ".join(dict.fromkeys([*current, *names]))}
+
+
+class DamagedBody(ValueError):
+    """A stored gzip body that does not inflate."""
+
+
+def _inflate(body: bytes) -> bytes:
+    try:
+        return gzip.decompress(body)
+    except (OSError, EOFError, zlib.error) as error:
+        raise DamagedBody(str(error)) from error
 
 
 def to_proxy(response: Response, request: Request | None) -> dict[str, Any]:
-    """The REST v1 proxy response for ``response``, encoded for what ``request`` accepts."""
-    headers = dict(response.headers)
-    body = response.body
-    compressible = response.gzipped or headers.get("Content-Type", "").startswith(_COMPRESSIBLE)
-    takes_gzip = request is not None and accepts_gzip(request.header("Accept-Encoding"))
-    if response.gzipped and not takes_gzip:
-        body = gzip.decompress(body)
-    elif not response.gzipped and takes_gzip and compressible and len(body) >= GZIP_MIN_SIZE:
-        body = gzip.compress(body, compresslevel=6, mtime=0)
-    if takes_gzip and compressible and (response.gzipped or len(response.body) >= GZIP_MIN_SIZE):
-        headers["Content-Encoding"] = "gzip"
-    if compressible:
-        vary = [v for v in headers.get("Vary", "").split(", ") if v]
-        headers["Vary"] = ", ".join([*vary, "Accept-Encoding"])
-    if request is not None and request.method == "HEAD":
-        body = b""
-    text_body = None if headers.get("Content-Encoding") == "gzip" else _as_text(body)
+    """The REST v1 proxy response for an encoded ``response``: shape only, it never raises."""
+    body = b"" if request is not None and request.method == "HEAD" else response.body
+    text_body = None if response.gzipped else _as_text(body)
     return {
         "statusCode": response.status,
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "multiValueHeaders": {name: [value] for name, value in response.headers.items()},
         "body": base64.b64encode(body).decode("ascii") if text_body is None else text_body,
         "isBase64Encoded": text_body is None,
     }
 
 
 def _as_text(body: bytes) -> str | None:
-    # Decoded once: a 10,000-file page is megabytes, and the API function has 128 MB.
+    # Decoded once: a 10,000-file page is megabytes, and the API function has little memory.
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:

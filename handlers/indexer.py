@@ -14,19 +14,20 @@ PUT and ``index.html`` PUT: 5 for a known project, 6 for a new one.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
-from enum import Enum
+from dataclasses import replace
 from typing import TypeVar
 
-from handlers import layout, metadata, pages, render
-from handlers.model import FileFacts, ProjectDetail, file_from_json, format_upload_time
-from handlers.names import NormalizedName, is_safe_filename, is_valid_project_name, normalize
+from handlers import core_metadata, layout
+from handlers.catalog import Catalog, Page, Root
+from handlers.layout import package_key
+from handlers.model import FileFacts, format_upload_time
+from handlers.names import NormalizedName, normalize
+from handlers.notifications import Change, Kind
 from handlers.storage import ListedObject, OpenedObject, PreconditionFailed, Storage
 
 log = logging.getLogger(__name__)
@@ -44,63 +45,22 @@ Progress = Callable[[int, int], None]
 FanOut = Callable[[list[tuple[NormalizedName, list[str]]]], None]
 
 
-class Kind(Enum):
-    """What an event says happened to a key; it only decides how much must be re-read."""
-
-    CREATED = "created"
-    DELETED = "deleted"
-    TAGS = "tags"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Change:
-    """A key to look at again, with what the event said about it."""
-
-    key: str
-    kind: Kind = Kind.UNKNOWN
-    #: From the event: lets a duplicate ``Object Created`` cost nothing and a small file one GET.
-    etag: str | None = None
-    size: int | None = None
-
-
-def package_key(key: str) -> tuple[str, str] | None:
-    """``(folder, filename)`` when ``key`` is a package file the index lists, else None."""
-    if layout.is_generated(key) or key.count("/") != 1:
-        return None
-    folder, filename = key.split("/")
-    if not is_valid_project_name(folder) or not is_safe_filename(filename):
-        return None
-    return folder, filename
-
-
-@dataclass(frozen=True)
-class _Page:
-    files: dict[str, FileFacts]  # by S3 key
-    etag: str | None  # None: the page does not exist yet
-
-
-@dataclass(frozen=True)
-class _Root:
-    projects: list[NormalizedName]
-    etag: str | None
-
-
 class Indexer:
     """Writes generated data for one bucket; every S3 request goes through :class:`Storage`."""
 
     def __init__(self, storage: Storage, *, sleep: Callable[[float], None] = time.sleep):
         self.storage = storage
+        self.catalog = Catalog(storage)
         self._sleep = sleep
 
     # -- events -------------------------------------------------------------------------------
-    def apply(self, project: NormalizedName, changes: Iterable[Change]) -> None:
+    def apply_changes(self, project: NormalizedName, changes: Iterable[Change]) -> None:
         """Bring ``project``'s page in line with S3 for the changed keys (all of this project)."""
         by_key: dict[str, Change] = {}
         for change in changes:
             earlier = by_key.get(change.key)
-            by_key[change.key] = change if earlier is None else _merge(earlier, change)
-        root = self._read_root()
+            by_key[change.key] = change if earlier is None else earlier.merged_with(change)
+        root = self.catalog.read_root()
         attempts = 0
 
         def attempt() -> bool:
@@ -108,8 +68,13 @@ class Indexer:
             attempts += 1
             # A project the root does not list has, nearly always, no page: the first attempt skips
             # the GET and creates the page with If-None-Match, which fails if it exists after all.
-            skip_read = attempts == 1 and project not in root.projects
-            page = _Page({}, None) if skip_read else self._read_page(project)
+            skip_read = attempts == 1 and not root.damaged and project not in root.projects
+            page = Page() if skip_read else self.catalog.read_page(project)
+            if page.damaged:
+                # The page cannot say what was listed: rebuild it from the project's folders.
+                folders = {project, *(key.split("/", 1)[0] for key in by_key)}
+                self._reindex_from(project, self.list_project(sorted(folders)), page)
+                return True
             files = dict(page.files)
             for key, change in by_key.items():
                 facts = self._observe(project, change, files.get(key))
@@ -120,10 +85,10 @@ class Indexer:
             if page.etag is None and not files:
                 return False  # nothing to list for a project we never knew
             if files != page.files or page.etag is None:
-                self.write_page(project, files, page.etag)
+                self.catalog.write_page(project, files, page.etag)
             return True
 
-        if self._retry(attempt) and project not in root.projects:
+        if self._retry(attempt) and (root.damaged or project not in root.projects):
             self._list_in_root(project, root)
 
     def _observe(
@@ -189,18 +154,18 @@ class Indexer:
         self, opened: OpenedObject, project: NormalizedName
     ) -> tuple[bytes, str | None] | None:
         try:
-            data = metadata.read_wheel_metadata(opened.file, project)
-            return data, metadata.parse_core_metadata(data).requires_python
-        except metadata.InvalidDistribution as error:
+            data = core_metadata.read_wheel_metadata(opened.file, project)
+            return data, core_metadata.parse(data).requires_python
+        except core_metadata.InvalidDistribution as error:
             # Listed with its hash and no metadata; never stops the rest of the project.
             log.warning("no core metadata for %s: %s", opened.info.key, error)
             return None
 
     def _sdist_requires_python(self, opened: OpenedObject, filename: str) -> str | None:
         try:
-            data = metadata.read_sdist_metadata(opened.file, filename)
-            return metadata.parse_core_metadata(data).requires_python if data else None
-        except metadata.InvalidDistribution as error:
+            data = core_metadata.read_sdist_metadata(opened.file, filename)
+            return core_metadata.parse(data).requires_python if data else None
+        except core_metadata.InvalidDistribution as error:
             log.warning("no PKG-INFO for %s: %s", opened.info.key, error)
             return None
         finally:
@@ -215,26 +180,28 @@ class Indexer:
         ``list_in_root=False`` when the caller writes the root itself (a rebuild done in place).
         """
         objects = [obj for obj in listed if package_key(obj.key) is not None]
-
-        def attempt() -> None:
-            page = self._read_page(project)
-            files: dict[str, FileFacts] = {}
-            for obj in objects:
-                current = page.files.get(obj.key)
-                if current is not None and current.etag == obj.etag:
-                    facts = self._observe(project, Change(obj.key, Kind.TAGS), current)
-                else:
-                    facts = self._read_facts(project, obj.key, obj.size, None)
-                if facts is not None:
-                    files[obj.key] = facts
-            if files != page.files or page.etag is None:
-                self.write_page(project, files, page.etag)
-
-        self._retry(attempt)
+        self._retry(lambda: self._reindex_from(project, objects, self.catalog.read_page(project)))
         if list_in_root:
-            root = self._read_root()
-            if project not in root.projects:
+            root = self.catalog.read_root()
+            if root.damaged or project not in root.projects:
                 self._list_in_root(project, root)
+
+    def _reindex_from(self, project: NormalizedName, listed: Iterable[ListedObject], page: Page) -> None:
+        if page.damaged:
+            log.warning("rebuilding the damaged page of %s from its package files", project)
+        files: dict[str, FileFacts] = {}
+        for obj in listed:
+            if package_key(obj.key) is None:
+                continue
+            current = page.files.get(obj.key)
+            if current is not None and current.etag == obj.etag:
+                facts = self._observe(project, Change(obj.key, Kind.TAGS), current)
+            else:
+                facts = self._read_facts(project, obj.key, obj.size, None)
+            if facts is not None:
+                files[obj.key] = facts
+        if files != page.files or page.etag is None:
+            self.catalog.write_page(project, files, page.write_etag)
 
     def list_project(self, folders: Iterable[str]) -> list[ListedObject]:
         """The objects in the given folders (the spellings of one project): bounded by it."""
@@ -275,75 +242,42 @@ class Indexer:
             NormalizedName(o.key[len(layout.PROJECTS_PREFIX) :])
             for o in self.storage.list(layout.PROJECTS_PREFIX)
         }
-        candidates = (paged | set(self._read_root().projects)) - set(listing)
+        candidates = (paged | set(self.catalog.read_root().projects)) - set(listing)
         dropped = {name for name in candidates if not self._has_files(name)}
         for name in sorted(dropped & paged):
             self.storage.delete(layout.project_page_key(name))
 
         def write_root() -> None:
             # Merged with the root as it is now, so a project an event added meanwhile stays.
-            current = self._read_root()
-            self._write_root(sorted((set(current.projects) - dropped) | set(listing)), current.etag)
+            current = self.catalog.read_root()
+            projects = sorted((set(current.projects) - dropped) | set(listing))
+            self.catalog.write_root(projects, current.write_etag)
 
         self._retry(write_root)
         return len(projects)
 
     def _has_files(self, project: NormalizedName) -> bool:
         """True when any file the project's page lists still exists."""
-        return any(self.storage.exists(key) for key in published_files(self.storage, project))
+        return any(self.storage.exists(key) for key in self.catalog.published_files(project))
 
-    # -- generated objects ---------------------------------------------------------------------
-    def _read_page(self, project: NormalizedName) -> _Page:
-        stored = self.storage.get(layout.project_page_key(project))
-        if stored is None:
-            return _Page({}, None)
-        return _Page(_files_of(stored.body, stored.metadata), stored.etag)
-
-    def write_page(self, project: NormalizedName, files: Mapping[str, FileFacts], etag: str | None) -> None:
-        """Render and store a page of ``files`` (by key), conditional on the page's ``etag``."""
-        detail = ProjectDetail(project, _listed_files(project, files))
-        body, meta = pages.pack(render.project_html(detail), render.project_json(detail))
-        self.storage.put(
-            layout.project_page_key(project),
-            body,
-            content_type="application/octet-stream",
-            metadata=meta,
-            if_match=etag,
-            if_none_match=etag is None,
-        )
-        log.info("indexed %s: %d files", project, len(detail.files))
-
-    def _read_root(self) -> _Root:
-        stored = self.storage.get(layout.ROOT_PAGE_KEY)
-        if stored is None:
-            return _Root([], None)
-        document = json.loads(pages.unpack_json(stored.body, dict(stored.metadata)))
-        return _Root([NormalizedName(p["name"]) for p in document["projects"]], stored.etag)
-
-    def _list_in_root(self, project: NormalizedName, root: _Root) -> None:
+    # -- the root ----------------------------------------------------------------------------------
+    def _list_in_root(self, project: NormalizedName, root: Root) -> None:
         known = [root]  # the first attempt reuses the root read at the start of the event
 
         def attempt() -> None:
-            current = known.pop() if known else self._read_root()
-            if project not in current.projects:
-                self._write_root(sorted({*current.projects, project}), current.etag)
+            current = known.pop() if known else self.catalog.read_root()
+            if current.damaged:
+                self._repair_root(current)
+            elif project not in current.projects:
+                self.catalog.write_root(sorted({*current.projects, project}), current.etag)
 
         self._retry(attempt)
 
-    def _write_root(self, projects: list[NormalizedName], etag: str | None) -> None:
-        html = render.root_html(projects)
-        body, meta = pages.pack(html, render.root_json(projects))
-        self.storage.put(
-            layout.ROOT_PAGE_KEY,
-            body,
-            content_type="application/octet-stream",
-            metadata=meta,
-            if_match=etag,
-            if_none_match=etag is None,
-        )
-        # The original module's root page, for tools that read the bucket directly. Written after
-        # the root it copies; two racing writers may leave it one change behind until the next.
-        self.storage.put(layout.COMPAT_ROOT_KEY, html, content_type="text/html; charset=utf-8")
+    def _repair_root(self, damaged: Root) -> None:
+        """Write an unreadable root again from a listing of the bucket's folders (bounded by them)."""
+        log.warning("rebuilding the damaged root from a listing of the bucket")
+        projects = {normalize(folder) for folder in self.storage.folders()}
+        self.catalog.write_root(sorted(projects), damaged.write_etag)
 
     def _retry(self, attempt: Callable[[], _T]) -> _T:
         for number in range(MAX_ATTEMPTS):
@@ -353,30 +287,3 @@ class Indexer:
                 # Someone else wrote first: back off a little (with jitter) and start over.
                 self._sleep(random.uniform(0, 0.05 * 2**number))  # noqa: S311
         raise RuntimeError(f"gave up after {MAX_ATTEMPTS} conflicting writes")
-
-
-def published_files(storage: Storage, project: NormalizedName) -> dict[str, FileFacts]:
-    """The files a project's page lists, by S3 key (empty when it has no page)."""
-    stored = storage.get(layout.project_page_key(project))
-    return {} if stored is None else _files_of(stored.body, stored.metadata)
-
-
-def _files_of(body: bytes, metadata: Mapping[str, str]) -> dict[str, FileFacts]:
-    document = json.loads(pages.unpack_json(body, dict(metadata)))
-    return {facts.key: facts for facts in map(file_from_json, document["files"])}
-
-
-def _listed_files(project: NormalizedName, files: Mapping[str, FileFacts]) -> tuple[FileFacts, ...]:
-    # One entry per filename: two folders of one project may hold the same name; the normalized
-    # folder wins, else the first key in order.
-    chosen: dict[str, FileFacts] = {}
-    for key in sorted(files, key=lambda k: (files[k].folder != project, k)):
-        chosen.setdefault(files[key].filename, files[key])
-    return tuple(sorted(chosen.values(), key=lambda f: f.filename))
-
-
-def _merge(first: Change, second: Change) -> Change:
-    if first.kind is Kind.TAGS and second.kind is Kind.TAGS:
-        return second
-    # Anything but tags alone may have changed the content: read the key in full.
-    return Change(first.key, Kind.UNKNOWN, None, second.size or first.size)

@@ -8,6 +8,8 @@ and the admin CLI import these names instead of spelling them again.
 
 from __future__ import annotations
 
+from handlers.names import is_safe_filename, is_valid_project_name
+
 #: Prefix of all generated data. Excluded from the event rule, so a reindex never triggers itself.
 GENERATED_PREFIX = ".pypi/"
 
@@ -44,3 +46,17 @@ def token_key(token_hash: str) -> str:
 def is_generated(key: str) -> bool:
     """True for keys the reindexer owns (never a package, never an event source)."""
     return key.startswith(GENERATED_PREFIX) or key == COMPAT_ROOT_KEY
+
+
+def package_key(key: str) -> tuple[str, str] | None:
+    """``(folder, filename)`` when ``key`` is a package file the index lists, else None.
+
+    >>> package_key("Foo.Bar/foo_bar-1.0.tar.gz"), package_key(".pypi/root"), package_key("a/b/c.whl")
+    (('Foo.Bar', 'foo_bar-1.0.tar.gz'), None, None)
+    """
+    if is_generated(key) or key.count("/") != 1:
+        return None
+    folder, filename = key.split("/")
+    if not is_valid_project_name(folder) or not is_safe_filename(filename):
+        return None
+    return folder, filename

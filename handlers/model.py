@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from handlers.names import NormalizedName, is_safe_filename, normalize, version_of
 
@@ -95,20 +94,3 @@ def yanked_value(yanked: str | None) -> bool | str:
     if yanked is None:
         return False
     return yanked or True
-
-
-def file_from_json(entry: dict[str, Any]) -> FileFacts:
-    """Read one ``files`` entry of a generated JSON page back into facts."""
-    yanked = entry.get("yanked", False)
-    metadata = entry.get("core-metadata")
-    return FileFacts(
-        filename=entry["filename"],
-        key=entry["_key"],
-        etag=entry["_etag"],
-        size=int(entry["size"]),
-        sha256=entry["hashes"]["sha256"],
-        upload_time=entry["upload-time"],
-        requires_python=entry.get("requires-python"),
-        metadata_sha256=metadata["sha256"] if isinstance(metadata, dict) else None,
-        yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
-    )

@@ -1,36 +1,115 @@
-"""A generated page as stored in S3: its HTML and JSON, each gzip-compressed, in one object (pure).
+"""Generated pages as stored in S3, written and read back: the one module that knows their form (pure).
 
-One object per page means a read is one S3 GET whatever the format, and a reindex writes one object.
-Each member is a complete gzip stream, so a client that accepts gzip gets the stored bytes as they are
-(no compression work per request) and any other client gets them inflated.
+A page is one object holding its HTML and its JSON, each a complete gzip stream; the object metadata
+``html-length`` says where the HTML member ends. One object per page means a read is one S3 GET
+whatever the format, and a reindex writes one object. A client that accepts gzip gets the stored bytes
+as they are; any other client gets them inflated. The JSON member (PEP 691 with a few private ``_``
+keys, which that PEP reserves for the server) is also the reindexer's state: :func:`read_project`
+turns it back into :class:`~handlers.model.FileFacts`.
+
+Anything unreadable raises :class:`DamagedPage`: every reader treats that as "missing" and the
+reindexer writes the page again from the package files.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+from handlers import render
+from handlers.model import FileFacts, ProjectDetail
+from handlers.names import NormalizedName, is_valid_project_name, normalize
 
 #: Object metadata (``x-amz-meta-html-length``): where the HTML member ends and the JSON one starts.
 HTML_LENGTH_METADATA = "html-length"
+_GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
-def pack(html: bytes, json: bytes) -> tuple[bytes, dict[str, str]]:
+class DamagedPage(ValueError):
+    """A stored page that cannot be read; the message says what is wrong with it."""
+
+
+# -- writing ---------------------------------------------------------------------------------------
+def pack(html: bytes, json_page: bytes) -> tuple[bytes, dict[str, str]]:
     """The object body and metadata for a page. Deterministic: the same page gives the same bytes."""
     html_member = gzip.compress(html, compresslevel=9, mtime=0)
-    json_member = gzip.compress(json, compresslevel=9, mtime=0)
+    json_member = gzip.compress(json_page, compresslevel=9, mtime=0)
     return html_member + json_member, {HTML_LENGTH_METADATA: str(len(html_member))}
 
 
-def member(body: bytes, metadata: dict[str, str], *, json: bool) -> bytes:
-    """The gzip member of one format, sliced out of a stored page."""
+def project_page(detail: ProjectDetail) -> tuple[bytes, dict[str, str]]:
+    """A project's stored page: body and object metadata."""
+    return pack(render.project_html(detail), render.project_json(detail))
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def member(body: bytes, metadata: Mapping[str, str], *, json: bool) -> bytes:
+    """The gzip member of one format, sliced out of a stored page (checked to look like gzip)."""
     try:
         split = int(metadata[HTML_LENGTH_METADATA])
     except (KeyError, ValueError) as error:
-        raise ValueError("stored page without a valid html-length") from error
+        raise DamagedPage("stored page without a valid html-length") from error
     if not 0 < split < len(body):
-        raise ValueError("stored page with an html-length out of range")
+        raise DamagedPage("stored page with an html-length out of range")
+    if not body.startswith(_GZIP_MAGIC) or not body[split:].startswith(_GZIP_MAGIC):
+        raise DamagedPage("stored page whose members are not gzip streams")
     return body[split:] if json else body[:split]
 
 
-def unpack_json(body: bytes, metadata: dict[str, str]) -> bytes:
-    """The JSON of a stored page, inflated: how the reindexer reads its state back."""
-    return gzip.decompress(member(body, metadata, json=True))
+def inflate(gzipped: bytes) -> bytes:
+    """A stored member, decompressed; :class:`DamagedPage` when it is not a whole gzip stream."""
+    try:
+        return gzip.decompress(gzipped)
+    except (OSError, EOFError, zlib.error) as error:
+        raise DamagedPage(f"stored page member does not inflate: {error}") from error
+
+
+def read_project(body: bytes, metadata: Mapping[str, str]) -> dict[str, FileFacts]:
+    """The files a stored project page lists, by S3 key."""
+    document = _json_of(body, metadata)
+    try:
+        return {facts.key: facts for facts in map(file_from_json, document["files"])}
+    except (KeyError, TypeError, ValueError) as error:
+        raise DamagedPage(f"stored project page with a bad files entry: {error}") from error
+
+
+def read_root(body: bytes, metadata: Mapping[str, str]) -> list[NormalizedName]:
+    """The projects a stored root lists."""
+    document = _json_of(body, metadata)
+    try:
+        names = [str(entry["name"]) for entry in document["projects"]]
+    except (KeyError, TypeError) as error:
+        raise DamagedPage(f"stored root with a bad projects entry: {error}") from error
+    if any(not is_valid_project_name(n) or normalize(n) != n for n in names):
+        raise DamagedPage("stored root lists a name that is not a normalized project name")
+    return [NormalizedName(n) for n in names]
+
+
+def file_from_json(entry: dict[str, Any]) -> FileFacts:
+    """One ``files`` entry of a stored JSON page, read back into facts."""
+    yanked = entry.get("yanked", False)
+    metadata = entry.get("core-metadata")
+    return FileFacts(
+        filename=entry["filename"],
+        key=entry["_key"],
+        etag=entry["_etag"],
+        size=int(entry["size"]),
+        sha256=entry["hashes"]["sha256"],
+        upload_time=entry["upload-time"],
+        requires_python=entry.get("requires-python"),
+        metadata_sha256=metadata["sha256"] if isinstance(metadata, dict) else None,
+        yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
+    )
+
+
+def _json_of(body: bytes, metadata: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        document = json.loads(inflate(member(body, metadata, json=True)))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DamagedPage(f"stored page whose JSON does not parse: {error}") from error
+    if not isinstance(document, dict):
+        raise DamagedPage("stored page whose JSON is not an object")
+    return document

@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from handlers import clients, config, events
-from handlers.indexer import Change, FanOut, Indexer
+from handlers import clients, config, notifications
+from handlers.indexer import FanOut, Indexer
 from handlers.names import NormalizedName
+from handlers.notifications import Change
 from handlers.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,9 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
     """Handle EventBridge S3 events, SQS batches of them, project jobs and rebuild requests."""
     settings = config.load()
     indexer = Indexer(Storage(clients.s3(), settings.bucket))
-    if isinstance(event, Mapping) and events.is_sqs_batch(event):
+    if isinstance(event, Mapping) and notifications.is_sqs_batch(event):
         return _batch(indexer, settings, event["Records"])
-    work = events.parse(event)
+    work = notifications.parse(event)
     failed = _run(indexer, settings, {"direct": work})
     if failed:
         raise RuntimeError("reindex failed; see the log")  # an async invocation retries
@@ -35,12 +36,12 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
 
 
 def _batch(indexer: Indexer, settings: config.Settings, records: list[Mapping[str, Any]]) -> dict[str, Any]:
-    work_by_message: dict[str, list[events.Work]] = {}
+    work_by_message: dict[str, list[notifications.Work]] = {}
     for record in records:
         message_id = str(record.get("messageId"))
         try:
-            work_by_message[message_id] = events.parse_body(str(record.get("body", "")))
-        except events.MalformedEvent as error:
+            work_by_message[message_id] = notifications.parse_body(str(record.get("body", "")))
+        except notifications.MalformedEvent as error:
             # No retry can fix it: say so once and let the message go.
             log.error("dropping malformed message %s: %s", message_id, error)
     failed = _run(indexer, settings, work_by_message)
@@ -48,7 +49,7 @@ def _batch(indexer: Indexer, settings: config.Settings, records: list[Mapping[st
 
 
 def _run(
-    indexer: Indexer, settings: config.Settings, work_by_message: Mapping[str, list[events.Work]]
+    indexer: Indexer, settings: config.Settings, work_by_message: Mapping[str, list[notifications.Work]]
 ) -> set[str]:
     """Do the work, grouped by project; returns the ids of the messages whose work failed."""
     changes: dict[NormalizedName, list[Change]] = defaultdict(list)
@@ -57,15 +58,15 @@ def _run(
     for message_id, work in work_by_message.items():
         for item in work:
             try:
-                if isinstance(item, events.KeyChange):
+                if isinstance(item, notifications.KeyChange):
                     if item.bucket != settings.bucket:
                         log.warning("ignoring an event of bucket %s", item.bucket)
                         continue
                     changes[item.project].append(item.change)
                     senders[item.project].add(message_id)
-                elif isinstance(item, events.ProjectJob):
+                elif isinstance(item, notifications.ProjectJob):
                     indexer.reindex_project(item.project, indexer.list_project(item.folders))
-                elif isinstance(item, events.Rebuild):
+                elif isinstance(item, notifications.Rebuild):
                     count = indexer.rebuild(_fan_out(settings))
                     log.info("rebuild of %d projects %s", count, _how(settings))
                 else:
@@ -75,7 +76,7 @@ def _run(
                 failed.add(message_id)
     for project, project_changes in changes.items():
         try:
-            indexer.apply(project, project_changes)
+            indexer.apply_changes(project, project_changes)
         except Exception:
             log.exception("reindex of %s failed", project)
             failed |= senders[project]

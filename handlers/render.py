@@ -1,6 +1,7 @@
 """Pages in both formats: PEP 503/629 HTML and PEP 691 JSON (api-version 1.1, PEP 700 fields) (pure).
 
-One serializer per format, picked from a dict keyed by :class:`~handlers.negotiation.Format`. Every
+One function per format and page kind; :mod:`handlers.pages` packs both formats of a page into the
+one object a read serves, picking the member by :class:`~handlers.negotiation.Format`. Every
 interpolated value is escaped. Links are relative, so the index works under a stage path, a custom
 domain and a base-path mapping. Pages are rendered by the reindexer, never while serving a request.
 """

@@ -38,6 +38,10 @@ class PreconditionFailed(Exception):
     """A conditional write lost a race (412 / 409): read again and retry."""
 
 
+class TooLarge(Exception):
+    """An object larger than the caller would read into memory."""
+
+
 class NotModified(Exception):
     """A conditional read found the client's copy current (304)."""
 
@@ -96,10 +100,13 @@ class Storage:
         self.bucket = bucket
 
     # -- small generated objects ------------------------------------------------------------
-    def get(self, key: str, *, if_none_match: str | None = None) -> StoredObject | None:
+    def get(
+        self, key: str, *, if_none_match: str | None = None, max_size: int | None = None
+    ) -> StoredObject | None:
         """An object's bytes, or None when it does not exist.
 
         With ``if_none_match`` (an ETag without quotes) raises :class:`NotModified` when unchanged.
+        An object over ``max_size`` is not read: raises :class:`TooLarge` instead.
         """
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if if_none_match:
@@ -112,6 +119,9 @@ class Storage:
             if _code(error) in ("304", "NotModified"):
                 raise NotModified from error
             raise
+        if max_size is not None and int(response.get("ContentLength") or 0) > max_size:
+            response["Body"].close()
+            raise TooLarge(key)
         return StoredObject(
             body=response["Body"].read(),
             etag=unquote_etag(response["ETag"]),
@@ -266,6 +276,30 @@ class Storage:
                     last_modified=item["LastModified"],
                 )
 
+    def folders(self, prefix: str = "") -> Iterator[str]:
+        """The top-level folder names under ``prefix``, 1,000 per request (repairs and rebuilds only)."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            for item in page.get("CommonPrefixes", []):
+                yield item["Prefix"][:-1]
+
+    def folders_after(self, prefix: str, start_after: str) -> tuple[tuple[str, ...], bool]:
+        """One request: up to 1,000 folder names under ``prefix`` after ``start_after``, in order,
+        and whether more follow."""
+        response = self.client.list_objects_v2(
+            Bucket=self.bucket, Prefix=prefix, Delimiter="/", StartAfter=start_after, MaxKeys=1000
+        )
+        names = tuple(item["Prefix"][:-1] for item in response.get("CommonPrefixes", []))
+        return names, bool(response.get("IsTruncated"))
+
+    def put_tags(self, key: str, tags: Mapping[str, str]) -> None:
+        """Replace an object's tags (none at all deletes the tag set)."""
+        if tags:
+            tagging: Any = {"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+            self.client.put_object_tagging(Bucket=self.bucket, Key=key, Tagging=tagging)
+        else:
+            self.client.delete_object_tagging(Bucket=self.bucket, Key=key)
+
     def presign(self, key: str, ttl: int, *, head: bool = False) -> str:
         """A presigned GET (or HEAD) URL; signing is local, no request is made."""
         return self.client.generate_presigned_url(
@@ -275,7 +309,7 @@ class Storage:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class OpenedObject:
     """A package file opened for reading: its info and a seekable view of its bytes."""
 
@@ -301,8 +335,7 @@ class OpenedObject:
             return self.info.sha256
         file, digest = self.storage.read_whole(self.info.key, self.info.etag)
         self.file.close()
-        object.__setattr__(self, "file", file)
-        object.__setattr__(self, "complete", True)
+        self.file, self.complete = file, True
         return digest
 
 

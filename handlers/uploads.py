@@ -1,64 +1,89 @@
-"""Publishing a distribution: the one validation and the one never-overwrite write, for the upload
-API and the admin CLI alike.
+"""Publishing a distribution: the one validation and the one never-replace write, for the upload
+API and the admin CLI alike (storage level).
 
 A file is refused (and nothing stored) unless its name is a valid wheel or sdist name that agrees with
-the form's name and version, every digest the client sent matches, and a wheel is a readable zip whose
-METADATA agrees too. A published file is never replaced: the write is conditional
-(``If-None-Match: *``), so of two racing uploads exactly one wins, and the same bytes again are a no-op.
+the form's name and version, every digest the client sent matches, its core metadata is readable
+within bounds and well-formed, and a wheel's layout is right. A published release is never replaced:
+not under the same name (the write is conditional, ``If-None-Match: *``, so of two racing uploads
+exactly one wins), and not under another spelling of it (:func:`distributions.find_twin`). The same
+bytes again are a no-op.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-from handlers import layout, metadata
-from handlers.indexer import REQUIRES_PYTHON_METADATA, published_files
-from handlers.names import (
-    UPLOAD_SUFFIXES,
-    InvalidFilename,
-    NormalizedName,
-    canonical_version,
-    normalize,
-    parse_filename,
-)
+from handlers import core_metadata, distributions, layout
+from handlers.catalog import Catalog
+from handlers.distributions import Refused
+from handlers.http import quoted
+from handlers.names import NormalizedName, normalize
 from handlers.storage import PreconditionFailed, Storage
 
 _CHUNK = 1024 * 1024
 #: Digest form fields twine sends, and how to compute each.
 DIGEST_FIELDS = {"sha256_digest": "sha256", "md5_digest": "md5", "blake2_256_digest": "blake2_256"}
+#: Object metadata an upload sets so that large sdists need not be read for Requires-Python.
+REQUIRES_PYTHON_METADATA = "requires-python"
+#: Form fields that may span lines (twine and uv send the README and the license text).
+MULTILINE_FIELDS = frozenset({"description", "license"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+UploadRefused = Refused  # the one refusal type, under the name the callers know
 
 
-class UploadRefused(ValueError):
-    """A distribution that may not be published; the message is one line for the client."""
+class FileExists(Refused):
+    """The release file is published already, under this name or another spelling of it (PyPI's
+    words, which twine understands)."""
+
+    def __init__(self, filename: str, existing: str | None = None):
+        twin = f" (it would replace {existing})" if existing and existing != filename else ""
+        super().__init__(f"File already exists: {filename}{twin}; a published file is never replaced")
 
 
-class FileExists(UploadRefused):
-    """Another file of that name is published already (PyPI's words, which twine understands)."""
-
-    def __init__(self, filename: str):
-        super().__init__(f"File already exists: {filename} (a published file is never replaced)")
+class ProjectUnreadable(Exception):
+    """The project's page is damaged, so what it holds cannot be checked now (a reindex repairs it)."""
 
 
 @dataclass(frozen=True)
 class Distribution:
     """A validated distribution file, ready to publish."""
 
-    filename: str
-    project: NormalizedName
-    version: str
+    name: distributions.DistName
     sha256: str
     size: int
     #: From the wheel's METADATA, the sdist's PKG-INFO, or the form.
     requires_python: str | None
 
     @property
+    def filename(self) -> str:
+        """The file's name as uploaded."""
+        return self.name.filename
+
+    @property
+    def project(self) -> NormalizedName:
+        """The normalized project name."""
+        return self.name.project
+
+    @property
     def key(self) -> str:
         """Where it is stored: always the normalized folder."""
         return f"{self.project}/{self.filename}"
+
+
+def check_form_fields(fields: Mapping[str, list[str]]) -> None:
+    """Refuse control characters in form fields (tab, CR and LF only in the multi-line ones)."""
+    for name, values in fields.items():
+        pattern = _CONTROL_BUT_LINES if name in MULTILINE_FIELDS else _CONTROL
+        for value in values:
+            if pattern.search(value):
+                raise Refused(f"Form field {quoted(name)} holds a control character")
 
 
 def check_distribution(
@@ -71,41 +96,39 @@ def check_distribution(
     digests: Mapping[str, str] | None = None,
     requires_python: str | None = None,
 ) -> Distribution:
-    """Validate a distribution (a seekable file); raises :class:`UploadRefused` with the reason."""
-    try:
-        parsed = parse_filename(filename)
-    except InvalidFilename as error:
-        raise UploadRefused(f"Invalid distribution filename: {error}") from error
-    if not filename.endswith(UPLOAD_SUFFIXES):
-        raise UploadRefused("Only wheels (.whl) and sdists (.tar.gz, .zip) can be uploaded")
+    """Validate a distribution (a seekable file); raises :class:`Refused` with the reason."""
+    parsed = distributions.parse_filename(filename)
     if name is not None and normalize(name) != parsed.project:
-        raise UploadRefused(f"Form name {name!r} does not match the filename {filename!r}")
-    if version is not None and not _same_version(version, parsed.version):
-        raise UploadRefused(f"Form version {version!r} does not match the filename {filename!r}")
+        raise Refused(f"Form name {quoted(name)} does not match the filename {quoted(filename)}")
+    if version is not None and not distributions.same_version(version, parsed.version):
+        raise Refused(f"Form version {quoted(version)} does not match the filename {quoted(filename)}")
     if filetype is not None and filetype != parsed.filetype:
-        raise UploadRefused(f"Form filetype {filetype!r} does not match the filename {filename!r}")
+        raise Refused(f"Form filetype {quoted(filetype)} does not match the filename {quoted(filename)}")
     computed, size = _digests(file)
     if size == 0:
-        raise UploadRefused("The file is empty")
+        raise Refused("The file is empty")
     for field_name, algorithm in DIGEST_FIELDS.items():
         supplied = (digests or {}).get(field_name)
         if supplied and supplied.strip().lower() != computed[algorithm]:
-            raise UploadRefused(f"The {field_name} does not match the file's content")
-    core = _core_metadata(filename, file, parsed.project)
-    if core is not None:
-        if normalize(core.name) != parsed.project or not _same_version(core.version, parsed.version):
-            raise UploadRefused(
-                f"The metadata's Name and Version ({core.name} {core.version}) do not match {filename!r}"
+            raise Refused(f"The {field_name} does not match the file's content")
+    metadata = _core_metadata(parsed, file)
+    if metadata is not None:
+        try:
+            core = core_metadata.from_fields(metadata)
+        except core_metadata.InvalidDistribution as error:
+            raise Refused(f"Invalid core metadata: {error}") from error
+        distributions.check_metadata_fields(metadata)
+        if normalize(core.name) != parsed.project or not distributions.same_version(
+            core.version, parsed.version
+        ):
+            raise Refused(
+                f"The metadata's Name and Version ({quoted(core.name)} {quoted(core.version)}) "
+                f"do not match {quoted(filename)}"
             )
         requires_python = core.requires_python or requires_python
-    return Distribution(filename, parsed.project, parsed.version, computed["sha256"], size, requires_python)
-
-
-def _same_version(left: str, right: str) -> bool:
-    try:
-        return canonical_version(left) == canonical_version(right)
-    except ValueError:
-        return False
+    if requires_python is not None:
+        distributions.check_requires_python(requires_python)
+    return Distribution(parsed, computed["sha256"], size, requires_python)
 
 
 def _digests(file: IO[bytes]) -> tuple[dict[str, str], int]:
@@ -124,29 +147,36 @@ def _digests(file: IO[bytes]) -> tuple[dict[str, str], int]:
     return {name: digest.hexdigest() for name, digest in hashes.items()}, size
 
 
-def _core_metadata(filename: str, file: IO[bytes], project: NormalizedName) -> metadata.CoreMetadata | None:
+def _core_metadata(parsed: distributions.DistName, file: IO[bytes]) -> dict[str, list[str]] | None:
+    """The fields of the file's core metadata (None for an sdist without PKG-INFO)."""
+    kind = "wheel" if parsed.filetype == "bdist_wheel" else "sdist"
     try:
-        if filename.endswith(".whl"):
-            return metadata.parse_core_metadata(metadata.read_wheel_metadata(file, project))
-        data = metadata.read_sdist_metadata(file, filename)
-        return metadata.parse_core_metadata(data) if data else None
-    except metadata.InvalidDistribution as error:
-        raise UploadRefused(
-            f"Not a valid {'wheel' if filename.endswith('.whl') else 'sdist'}: {error}"
-        ) from error
+        if kind == "wheel":
+            folder, names = core_metadata.wheel_dist_info(file)
+            distributions.check_wheel_dist_info(parsed, folder, names)
+            data: bytes | None = core_metadata.read_wheel_metadata(file, parsed.project)
+        else:
+            data = core_metadata.read_sdist_metadata(file, parsed.filename)
+        return core_metadata.fields(data) if data is not None else None
+    except core_metadata.InvalidDistribution as error:
+        raise Refused(f"Not a valid {kind}: {error}") from error
     finally:
         file.seek(0)
 
 
 def publish(storage: Storage, dist: Distribution, body: IO[bytes] | bytes) -> bool:
-    """Store ``dist`` unless that filename is published; True when written, False when the same
-    bytes were there already. Raises :class:`FileExists` for other bytes under the name.
+    """Store ``dist`` unless it is published; True when written, False when the same bytes were there
+    already. Raises :class:`FileExists` for other bytes under the name or a twin under another.
     """
-    existing = _listed_sha256(storage, dist)
-    if existing is not None:
-        if existing != dist.sha256:
+    published = _published(storage, dist.project)
+    if dist.key in published or dist.filename in published.values():
+        key = dist.key if dist.key in published else _key_of(published, dist.filename)
+        if storage.stored_sha256(key) != dist.sha256:
             raise FileExists(dist.filename)
         return False
+    twin = distributions.find_twin(dist.name, published.values())
+    if twin is not None:
+        raise FileExists(dist.filename, twin)
     object_metadata = {layout.SHA256_METADATA: dist.sha256}
     if dist.requires_python and dist.requires_python.isascii():
         object_metadata[REQUIRES_PYTHON_METADATA] = dist.requires_python
@@ -165,10 +195,19 @@ def publish(storage: Storage, dist: Distribution, body: IO[bytes] | bytes) -> bo
     return True
 
 
-def _listed_sha256(storage: Storage, dist: Distribution) -> str | None:
-    # The project's page knows the file in every spelling of its folder. A file too new for the
-    # page is caught by the conditional write itself.
-    for facts in published_files(storage, dist.project).values():
-        if facts.filename == dist.filename:
-            return facts.sha256
-    return None
+def _published(storage: Storage, project: NormalizedName) -> dict[str, str]:
+    """Every file of the project, by key: what its page lists (every spelling of its folder) and what
+    its normalized folder holds now (files too new for the page)."""
+    page = Catalog(storage).read_page(project)
+    if page.damaged:
+        raise ProjectUnreadable(project)
+    files = {key: facts.filename for key, facts in page.files.items()}
+    for obj in storage.list(f"{project}/"):
+        parts = layout.package_key(obj.key)
+        if parts is not None:
+            files[obj.key] = parts[1]
+    return files
+
+
+def _key_of(published: Mapping[str, str], filename: str) -> str:
+    return next(key for key, name in published.items() if name == filename)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
-import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,9 +15,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from handlers import api, clients
-from tests.support import dists
-
-EVENTS = Path(__file__).parent.parent / "events"
+from tests.support.proxy import proxy_event
 
 
 @pytest.fixture(scope="session")
@@ -71,36 +65,6 @@ class Index:
         return api.handler(proxy_event(method, path, all_headers), None)
 
 
-def proxy_event(method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> dict[str, Any]:
-    """A REST v1 proxy event as API Gateway sends it (recorded shape in tests/events/)."""
-    event: dict[str, Any] = load_event("api_get_project.json")
-    event["httpMethod"] = method
-    event["path"] = path
-    event["resource"] = "/" if path == "/" else "/{package+}"
-    event["pathParameters"] = None if path == "/" else {"package": path.strip("/")}
-    event["requestContext"]["path"] = "/simple" + path
-    event["requestContext"]["httpMethod"] = method
-    event["headers"] = headers
-    event["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
-    if body is not None:
-        event["body"] = base64.b64encode(body).decode()
-        event["isBase64Encoded"] = True
-    return event
-
-
-def load_event(name: str) -> dict[str, Any]:
-    """A recorded event from tests/events/."""
-    loaded: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
-    return loaded
-
-
-def body_of(response: dict[str, Any]) -> bytes:
-    """The body bytes of a proxy response."""
-    if response["isBase64Encoded"]:
-        return base64.b64decode(response["body"])
-    return str(response["body"]).encode("utf-8")
-
-
 @pytest.fixture
 def index(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
     bucket = f"pypi-{uuid.uuid4().hex[:12]}"
@@ -130,18 +94,3 @@ def index(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
         yield Index(bucket, s3, counter)
     finally:
         handler_client.meta.events.unregister("before-send.s3", counter)
-
-
-def make_wheel(
-    name: str,
-    version: str,
-    *,
-    requires_python: str | None = None,
-    summary: str | None = None,
-    author: str | None = None,
-    padding: int = 0,
-) -> bytes:
-    """The bytes of a small valid wheel (the same bytes for the same arguments)."""
-    meta = dists.Meta(name, version, requires_python=requires_python, summary=summary, author=author)
-    with tempfile.TemporaryDirectory() as tmp:
-        return dists.wheel(Path(tmp), meta, padding=padding).read_bytes()

@@ -14,7 +14,8 @@ import pytest
 
 from admin.cli import main
 from handlers import reindex
-from tests.handlers.conftest import Index, body_of, make_wheel
+from tests.handlers.conftest import Index
+from tests.support.proxy import body_of, make_wheel
 
 JSON = "application/vnd.pypi.simple.v1+json"
 

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers import reindex
-from tests.handlers.conftest import Index, body_of, load_event, make_wheel
+from tests.handlers.conftest import Index
+from tests.support.proxy import body_of, headers_of, load_event, make_wheel
 
 JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -41,6 +42,7 @@ def test_recorded_event_gets_the_json_page_gzipped(populated: Index) -> None:
     assert response["multiValueHeaders"]["Location"] == ["../foo-bar-baz/"]
     event = load_event("api_get_project.json")
     event["path"] = "/foo-bar-baz/"
+    event["pathParameters"] = {"package": "foo-bar-baz"}
     response = api.handler(event, None)
     assert response["statusCode"] == 200
     assert response["isBase64Encoded"] is True
@@ -75,7 +77,7 @@ def test_page_lists_every_folder_spelling_with_hashes_and_metadata(populated: In
 
 def test_html_page_escapes_and_carries_every_attribute(populated: Index) -> None:
     response = populated.get("/foo-bar-baz/")
-    assert response["headers"]["Content-Type"] == "text/html; charset=utf-8"
+    assert headers_of(response)["Content-Type"] == "text/html; charset=utf-8"
     html = body_of(response).decode()
     assert '<meta name="pypi:repository-version" content="1.1">' in html
     assert 'data-requires-python="&gt;=3.8,&lt;4"' in html
@@ -93,14 +95,14 @@ def test_costs_one_get_per_page_and_none_per_redirect(populated: Index) -> None:
     assert response["statusCode"] == 302
     assert populated.counter.total == 0
     # The presigned URL works, and it is for this very object.
-    download = requests.get(response["headers"]["Location"], timeout=10)
+    download = requests.get(headers_of(response)["Location"], timeout=10)
     assert download.content == make_wheel("foo-bar-baz", "2.0")
 
 
 def test_head_of_a_file_is_presigned_for_head(populated: Index) -> None:
     response = populated.get("/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl", method="HEAD")
     assert response["statusCode"] == 302 and response["body"] == ""
-    head = requests.head(response["headers"]["Location"], timeout=10)
+    head = requests.head(headers_of(response)["Location"], timeout=10)
     assert head.status_code == 200
     assert int(head.headers["Content-Length"]) == len(make_wheel("foo-bar-baz", "2.0"))
 
@@ -128,7 +130,7 @@ def test_metadata_is_the_wheels_metadata_byte_for_byte(populated: Index) -> None
 def test_non_normalized_urls_redirect_permanently(populated: Index, path: str, location: str) -> None:
     response = populated.get(path)
     assert response["statusCode"] == 301
-    assert response["headers"]["Location"] == location
+    assert headers_of(response)["Location"] == location
     assert populated.counter.total == 0
 
 
@@ -139,7 +141,7 @@ def test_unknown_project_falls_back_temporarily_or_404(
     monkeypatch.setenv("FALLBACK_INDEX_URL", "https://pypi.org/simple")
     response = populated.get("/requests/")
     assert response["statusCode"] == 302
-    assert response["headers"]["Location"] == "https://pypi.org/simple/requests/"
+    assert headers_of(response)["Location"] == "https://pypi.org/simple/requests/"
     # Never for a project the bucket holds, in any spelling.
     assert populated.get("/foo-bar-baz/")["statusCode"] == 200
     assert populated.get("/Foo.Bar_baz/")["statusCode"] == 301
@@ -147,10 +149,10 @@ def test_unknown_project_falls_back_temporarily_or_404(
 
 def test_etag_and_if_none_match(populated: Index) -> None:
     first = populated.get("/foo-bar-baz/", accept=JSON)
-    etag = first["headers"]["ETag"]
+    etag = headers_of(first)["ETag"]
     again = populated.get("/foo-bar-baz/", accept=JSON, If_None_Match=etag)
     assert again["statusCode"] == 304 and again["body"] == ""
-    assert again["headers"]["ETag"] == etag
+    assert headers_of(again)["ETag"] == etag
     # The HTML page has its own tag: the JSON one does not match it.
     assert populated.get("/foo-bar-baz/", If_None_Match=etag)["statusCode"] == 200
 
@@ -159,17 +161,17 @@ def test_head_is_get_without_a_body(populated: Index) -> None:
     get, head = populated.get("/foo-bar-baz/"), populated.get("/foo-bar-baz/", method="HEAD")
     assert head["statusCode"] == get["statusCode"] == 200
     assert head["body"] == "" and get["body"]
-    assert head["headers"] == get["headers"]
+    assert headers_of(head) == headers_of(get)
 
 
 def test_gzip_only_when_accepted(populated: Index) -> None:
     plain = populated.get("/foo-bar-baz/")
-    assert "Content-Encoding" not in plain["headers"]
+    assert "Content-Encoding" not in headers_of(plain)
     zipped = populated.get("/foo-bar-baz/", Accept_Encoding="gzip")
-    assert zipped["headers"]["Content-Encoding"] == "gzip"
+    assert headers_of(zipped)["Content-Encoding"] == "gzip"
     assert gzip.decompress(body_of(zipped)) == body_of(plain)
     refused = populated.get("/foo-bar-baz/", Accept_Encoding="gzip;q=0, identity")
-    assert "Content-Encoding" not in refused["headers"]
+    assert "Content-Encoding" not in headers_of(refused)
 
 
 def test_empty_bucket_serves_an_empty_root(index: Index) -> None:
@@ -215,7 +217,7 @@ def test_bad_paths_get_a_short_4xx(populated: Index, path: str) -> None:
     assert 400 <= response["statusCode"] < 500, response
     body = body_of(response).decode()
     assert "Traceback" not in body and "<script>" not in body and len(body) < 200
-    assert all("\n" not in value and "\r" not in value for value in response["headers"].values())
+    assert all("\n" not in value and "\r" not in value for value in headers_of(response).values())
     assert populated.counter.total == 0
 
 
@@ -223,7 +225,7 @@ def test_bad_paths_get_a_short_4xx(populated: Index, path: str) -> None:
 def test_unknown_methods_get_405(populated: Index, method: str) -> None:
     response = populated.get("/foo-bar-baz/", method=method)
     assert response["statusCode"] == 405
-    assert response["headers"]["Allow"] == "GET, HEAD"
+    assert headers_of(response)["Allow"] == "GET, HEAD"
 
 
 def test_accept_that_admits_nothing_gets_406(populated: Index) -> None:
@@ -234,7 +236,7 @@ def test_accept_that_admits_nothing_gets_406(populated: Index) -> None:
 
 def test_latest_is_answered_with_the_concrete_type(populated: Index) -> None:
     response = populated.get("/", accept="application/vnd.pypi.simple.latest+json")
-    assert response["headers"]["Content-Type"] == JSON
+    assert headers_of(response)["Content-Type"] == JSON
 
 
 def test_malformed_events_get_400_not_500(index: Index) -> None:
@@ -256,7 +258,7 @@ def test_presigned_url_ttl_comes_from_the_environment(
     populated: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("S3_PRESIGNED_URL_TTL", "60")
-    location = populated.get("/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl")["headers"]["Location"]
+    location = headers_of(populated.get("/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl"))["Location"]
     assert "X-Amz-Expires=60" in urlsplit(location).query
 
 

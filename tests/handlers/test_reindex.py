@@ -13,9 +13,11 @@ import pytest
 
 from handlers import reindex, storage
 from handlers.indexer import Indexer
+from handlers.names import NormalizedName
 from handlers.storage import ListedObject, Storage
-from tests.handlers.conftest import Index, body_of, make_wheel
-from tests.handlers.events import s3_event, sqs_batch
+from tests.handlers.conftest import Index
+from tests.support.events import s3_event, sqs_batch
+from tests.support.proxy import body_of, make_wheel
 
 JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -166,7 +168,7 @@ def test_url_encoded_keys_are_decoded(seeded: Index, key: str) -> None:
 
 
 def test_raw_keys_with_plus_from_an_emulator_are_kept() -> None:
-    from handlers.events import decode_key
+    from handlers.notifications import decode_key
 
     assert decode_key("p/p-1.0%2Blocal-py3-none-any.whl") == "p/p-1.0+local-py3-none-any.whl"
     assert decode_key("p/p-1.0+local-py3-none-any.whl") == "p/p-1.0+local-py3-none-any.whl"
@@ -248,14 +250,14 @@ def test_sqs_batch_groups_by_project_and_reports_failures(
         upload(seeded, f"batch/batch-{n}.0-py3-none-any.whl", make_wheel("batch", f"{n}.0")) for n in range(3)
     ]
     bad = upload(seeded, "doomed/doomed-1.0-py3-none-any.whl", make_wheel("doomed", "1.0"))
-    original = Indexer.apply
+    original = Indexer.apply_changes
 
-    def apply(self: Any, project: str, changes: Any) -> None:
+    def apply(self: Any, project: NormalizedName, changes: Any) -> None:
         if project == "doomed":
             raise RuntimeError("simulated S3 outage")
-        original(self, project, changes)  # type: ignore[arg-type]
+        original(self, project, changes)
 
-    monkeypatch.setattr(Indexer, "apply", apply)
+    monkeypatch.setattr(Indexer, "apply_changes", apply)
     batch = sqs_batch(*good, bad, {"not": "an event"})
     seeded.counter.reset()
     result = reindex.handler(batch, None)

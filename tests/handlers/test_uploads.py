@@ -13,8 +13,9 @@ import pytest
 
 from handlers import api, reindex, tokens
 from handlers.storage import Storage
-from tests.handlers.conftest import Index, body_of, make_wheel, proxy_event
+from tests.handlers.conftest import Index
 from tests.support.forms import CONTENT_TYPE, form_body, twine_fields
+from tests.support.proxy import body_of, headers_of, make_wheel, proxy_event
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def test_form_mismatches_are_refused_and_store_nothing(
 ) -> None:
     response = upload_wheel(private, uploader, form=override)
     assert response["statusCode"] == 400, case
-    assert response["headers"]["Content-Type"].startswith("text/plain")
+    assert headers_of(response)["Content-Type"].startswith("text/plain")
     assert body_of(response).count(b"\n") == 1
     assert keys(private) == []
 
@@ -166,7 +167,7 @@ def test_no_or_bad_credentials_get_401_with_basic_challenge(private: Index, uplo
     for token in (None, "spypi-wrong", ""):
         response = upload_wheel(private, token)
         assert response["statusCode"] == 401
-        assert response["headers"]["WWW-Authenticate"].startswith("Basic realm=")
+        assert headers_of(response)["WWW-Authenticate"].startswith("Basic realm=")
     assert private.get("/")["statusCode"] == 401
     assert keys(private) == []
 

@@ -7,7 +7,8 @@ import gzip
 
 import pytest
 
-from handlers.http import BadRequest, Request, Response, accepts_gzip, from_error, to_proxy
+from handlers.http import BadRequest, Request, Response, accepts_gzip, encode, from_error, to_proxy
+from tests.support.proxy import headers_of
 
 
 def request(method: str = "GET", **headers: str) -> Request:
@@ -24,18 +25,18 @@ def test_binary_bodies_are_base64_and_text_is_not() -> None:
 
 def test_large_text_is_gzipped_only_for_clients_that_take_it() -> None:
     page = Response(200, b"x" * 5000, {"Content-Type": "text/html"})
-    zipped = to_proxy(page, request(Accept_Encoding="gzip, deflate"))
-    assert zipped["headers"]["Content-Encoding"] == "gzip"
+    zipped = to_proxy(encode(page, gzip_client := request(Accept_Encoding="gzip, deflate")), gzip_client)
+    assert headers_of(zipped)["Content-Encoding"] == "gzip"
     assert gzip.decompress(base64.b64decode(zipped["body"])) == b"x" * 5000
-    assert to_proxy(page, request())["body"] == "x" * 5000
-    assert "Accept-Encoding" in zipped["headers"]["Vary"]
+    assert to_proxy(encode(page, request()), request())["body"] == "x" * 5000
+    assert "Accept-Encoding" in headers_of(zipped)["Vary"]
 
 
 def test_stored_gzip_is_inflated_for_clients_without_gzip() -> None:
     stored = Response(200, gzip.compress(b"<html>"), {"Content-Type": "text/html"}, gzipped=True)
-    assert to_proxy(stored, request())["body"] == "<html>"
-    passed = to_proxy(stored, request(Accept_Encoding="gzip"))
-    assert passed["isBase64Encoded"] and passed["headers"]["Content-Encoding"] == "gzip"
+    assert to_proxy(encode(stored, request()), request())["body"] == "<html>"
+    passed = to_proxy(encode(stored, gzip_client := request(Accept_Encoding="gzip")), gzip_client)
+    assert passed["isBase64Encoded"] and headers_of(passed)["Content-Encoding"] == "gzip"
 
 
 def test_head_has_no_body() -> None:
@@ -52,6 +53,11 @@ def test_head_has_no_body() -> None:
         ("gzip;q=0", False),
         ("*", True),
         (None, False),
+        ("*;q=0, gzip", True),  # a coding named exactly beats "*", wherever it stands
+        ("gzip;q=0, *", False),
+        ("x-gzip", True),
+        ("gzip;q=0.000", False),
+        ("gzip;q=0.5", True),
     ],
 )
 def test_accepts_gzip(header: str | None, accepted: bool) -> None:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import quote_plus
 
-from tests.handlers.conftest import load_event
+from tests.support.proxy import load_event
 
 
 def s3_event(kind: str, bucket: str, key: str, *, etag: str = "", size: int = 0) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What the reindexer is handed, parsed into work (pure).
+"""What the reindexer is handed (S3 notifications in every shape they arrive in), parsed into work (pure).
 
 EventBridge S3 events whole or as their ``detail`` alone (the original module's ``input_path``), the
 same inside SQS batches, S3's own notification records, a project job (one message per project of a
@@ -10,11 +10,40 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 from urllib.parse import unquote_plus
 
-from handlers.indexer import Change, Kind, package_key
+from handlers.layout import package_key
 from handlers.names import NormalizedName, normalize
+
+
+class Kind(Enum):
+    """What an event says happened to a key; it only decides how much must be re-read."""
+
+    CREATED = "created"
+    DELETED = "deleted"
+    TAGS = "tags"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A key to look at again, with what the event said about it."""
+
+    key: str
+    kind: Kind = Kind.UNKNOWN
+    #: From the event: lets a duplicate ``Object Created`` cost nothing and a small file one GET.
+    etag: str | None = None
+    size: int | None = None
+
+    def merged_with(self, later: Change) -> Change:
+        """One change that stands for this one followed by ``later`` (of the same key)."""
+        if self.kind is Kind.TAGS and later.kind is Kind.TAGS:
+            return later
+        # Anything but tags alone may have changed the content: read the key in full.
+        return Change(self.key, Kind.UNKNOWN, None, later.size or self.size)
+
 
 _DETAIL_TYPES = {
     "Object Created": Kind.CREATED,

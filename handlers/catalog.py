@@ -1,0 +1,176 @@
+"""The generated pages in the bucket: read them, write them conditionally (storage level).
+
+Every reader of a page or of the root goes through here, so "unreadable" means the same everywhere:
+a damaged object reads as :attr:`Page.damaged` (or :attr:`Root.damaged`), never as an exception, and
+never as an empty page that could be written back over real data. Only the reindexer writes (IAM
+says so too); the API and the admin CLI read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from handlers import layout, pages, render
+from handlers.model import FileFacts, ProjectDetail
+from handlers.names import NormalizedName, normalize
+from handlers.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A project's page as stored: its files by S3 key, and the ETag to write it back against."""
+
+    files: dict[str, FileFacts] = field(default_factory=dict)
+    #: None: there is no page (or it is damaged and must be created again over ``damaged_etag``).
+    etag: str | None = None
+    #: The page exists but cannot be read; its ETag, so a repair writes over exactly that object.
+    damaged_etag: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        """True when an object is stored under the page's key, readable or not."""
+        return self.etag is not None or self.damaged_etag is not None
+
+    @property
+    def damaged(self) -> bool:
+        """True when the stored page cannot be read."""
+        return self.damaged_etag is not None
+
+    @property
+    def write_etag(self) -> str | None:
+        """The ETag a new version of this page is written against (None: create it)."""
+        return self.etag or self.damaged_etag
+
+
+@dataclass(frozen=True)
+class Root:
+    """The root as stored: the projects it lists."""
+
+    projects: list[NormalizedName] = field(default_factory=list)
+    etag: str | None = None
+    damaged_etag: str | None = None
+
+    @property
+    def damaged(self) -> bool:
+        """True when the stored root cannot be read."""
+        return self.damaged_etag is not None
+
+    @property
+    def write_etag(self) -> str | None:
+        """The ETag a new root is written against (None: create it)."""
+        return self.etag or self.damaged_etag
+
+
+class Catalog:
+    """Generated pages of one bucket, through :class:`Storage`."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+
+    def read_page(self, project: NormalizedName) -> Page:
+        """A project's page; a damaged one is logged and read as damaged, with no files."""
+        stored = self.storage.get(layout.project_page_key(project))
+        if stored is None:
+            return Page()
+        try:
+            return Page(pages.read_project(stored.body, stored.metadata), stored.etag)
+        except pages.DamagedPage as error:
+            log.error("the page of %s is damaged (%s); a reindex writes it again", project, error)
+            return Page(damaged_etag=stored.etag)
+
+    def published_files(self, project: NormalizedName) -> dict[str, FileFacts]:
+        """The files a project's page lists, by S3 key (empty when it has no readable page)."""
+        return self.read_page(project).files
+
+    def holds_files(self, project: NormalizedName) -> bool | None:
+        """Whether any folder spelling ``project`` exists in the bucket: at most two requests.
+
+        None when a listing was too crowded to tell (over 1,000 folders in one range): the caller
+        fails closed. Asked before a client is sent to the fallback index, so that a name the bucket
+        holds is never resolved elsewhere, however late its reindex is.
+        """
+        for prefix, low, high in spelling_ranges(project):
+            folders, truncated = self.storage.folders_after(prefix, low)
+            for folder in folders:
+                if folder + "/" > high:
+                    break
+                if normalize(folder) == project:
+                    return True
+            else:
+                if truncated:
+                    return None
+        return False
+
+    def write_page(self, project: NormalizedName, files: Mapping[str, FileFacts], etag: str | None) -> None:
+        """Render and store a page of ``files`` (by key), conditional on ``etag`` (None: create)."""
+        detail = ProjectDetail(project, listed_files(project, files))
+        body, meta = pages.project_page(detail)
+        self.storage.put(
+            layout.project_page_key(project),
+            body,
+            content_type="application/octet-stream",
+            metadata=meta,
+            if_match=etag,
+            if_none_match=etag is None,
+        )
+        log.info("indexed %s: %d files", project, len(detail.files))
+
+    def read_root(self) -> Root:
+        """The root; a damaged one is logged and read as damaged, listing nothing."""
+        stored = self.storage.get(layout.ROOT_PAGE_KEY)
+        if stored is None:
+            return Root()
+        try:
+            return Root(pages.read_root(stored.body, stored.metadata), stored.etag)
+        except pages.DamagedPage as error:
+            log.error("the root is damaged (%s); it is rebuilt from a listing of the bucket", error)
+            return Root(damaged_etag=stored.etag)
+
+    def write_root(self, projects: list[NormalizedName], etag: str | None) -> None:
+        """Store the root listing ``projects``, conditional on ``etag``, then its ``index.html`` copy."""
+        html = render.root_html(projects)
+        body, meta = pages.pack(html, render.root_json(projects))
+        self.storage.put(
+            layout.ROOT_PAGE_KEY,
+            body,
+            content_type="application/octet-stream",
+            metadata=meta,
+            if_match=etag,
+            if_none_match=etag is None,
+        )
+        # The original module's root page, for tools that read the bucket directly. Written after
+        # the root it copies; two racing writers may leave it one change behind until the next.
+        self.storage.put(layout.COMPAT_ROOT_KEY, html, content_type="text/html; charset=utf-8")
+
+
+def spelling_ranges(project: NormalizedName) -> list[tuple[str, str, str]]:
+    """Where the folders spelling ``project`` sort in a bucket listing: ``(prefix, low, high)``.
+
+    A folder may spell a project in any case, with any of ``-._`` between its parts; S3 lists keys
+    in byte order, case-sensitively. Each spelling starts with one case of the first character, then
+    some case of the rest of the first part: between that part in upper case (``low``) and in lower
+    case followed by what sorts after every name character (``high``).
+
+    >>> spelling_ranges(NormalizedName("held-odd-name"))
+    [('h', 'hELD', 'held_~'), ('H', 'HELD', 'Held_~')]
+    """
+    first, rest = project[0], project[1:]
+    part, separator, _ = rest.partition("-")
+    end = "_~" if separator else "/"
+    return [(c, c + part.upper(), c + part + end) for c in dict.fromkeys([first, first.upper()])]
+
+
+def listed_files(project: NormalizedName, files: Mapping[str, FileFacts]) -> tuple[FileFacts, ...]:
+    """The files a page shows: one per filename, sorted by it.
+
+    Two folders of one project may hold the same filename: the normalized folder wins, else the first
+    key in order.
+    """
+    chosen: dict[str, FileFacts] = {}
+    for key in sorted(files, key=lambda k: (files[k].folder != project, k)):
+        chosen.setdefault(files[key].filename, files[key])
+    return tuple(sorted(chosen.values(), key=lambda f: f.filename))

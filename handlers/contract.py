@@ -1,0 +1,46 @@
+"""What the component, the dev server and the handlers agree on, spelled once (pure).
+
+The component sets these environment variables and wires the queue with these numbers; the dev server
+plays the same deployment; the handlers read them. Lives in ``handlers/`` because only this folder
+ships to Lambda, and the other two can import it from here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- environment of the functions (the original Terraform module's names where it had them) ---------
+#: The bucket that holds the packages (both functions; required).
+ENV_BUCKET: Final = "S3_BUCKET"
+#: Seconds a presigned download URL stays valid (API).
+ENV_PRESIGNED_URL_TTL: Final = "S3_PRESIGNED_URL_TTL"
+#: Where projects the bucket does not hold are redirected, e.g. ``https://pypi.org/simple/`` (API).
+ENV_FALLBACK_INDEX_URL: Final = "FALLBACK_INDEX_URL"
+#: ``true``: reads need no token (API).
+ENV_PUBLIC_READ: Final = "PUBLIC_READ"
+#: ``true``: ``POST /`` accepts uploads (API).
+ENV_UPLOADS_ENABLED: Final = "UPLOADS_ENABLED"
+#: The reindexer's own queue: a rebuild fans out one message per project (reindexer).
+ENV_REINDEX_QUEUE_URL: Final = "REINDEX_QUEUE_URL"
+
+#: What the API function is given, and what the reindexer is given.
+API_ENVIRONMENT: Final = (
+    ENV_BUCKET,
+    ENV_PRESIGNED_URL_TTL,
+    ENV_FALLBACK_INDEX_URL,
+    ENV_PUBLIC_READ,
+    ENV_UPLOADS_ENABLED,
+)
+REINDEX_ENVIRONMENT: Final = (ENV_BUCKET, ENV_REINDEX_QUEUE_URL)
+
+# -- limits ------------------------------------------------------------------------------------------
+#: Presigned URL lifetime: the default, and SigV4's bounds (7 days at most).
+DEFAULT_PRESIGNED_URL_TTL: Final = 900
+MIN_PRESIGNED_URL_TTL: Final = 1
+MAX_PRESIGNED_URL_TTL: Final = 7 * 24 * 3600
+
+# -- the reindex queue -------------------------------------------------------------------------------
+#: Messages handed to one reindex invocation (SQS event source mapping, and the dev server's poller).
+REINDEX_BATCH_SIZE: Final = 10
+#: Deliveries of a message before it goes to the dead-letter queue.
+MAX_RECEIVE_COUNT: Final = 5
