@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from handlers import layout, pages, render
 from handlers.model import FileFacts, ProjectDetail
 from handlers.names import NormalizedName, normalize
-from handlers.storage import Storage
+from handlers.storage import ListingTruncated, Storage
 
 log = logging.getLogger(__name__)
 
@@ -93,17 +93,22 @@ class Catalog:
         fails closed. Asked before a client is sent to the fallback index, so that a name the bucket
         holds is never resolved elsewhere, however late its reindex is.
         """
+        try:
+            return bool(self.folders_of(project, max_requests_per_range=1))
+        except ListingTruncated:
+            return None
+
+    def folders_of(self, project: NormalizedName, *, max_requests_per_range: int | None = None) -> list[str]:
+        """Every folder of the bucket that spells ``project``, found by listing only where such
+        folders sort (:func:`spelling_ranges`), never the whole bucket."""
+        found: list[str] = []
         for prefix, low, high in spelling_ranges(project):
-            folders, truncated = self.storage.folders_after(prefix, low)
-            for folder in folders:
+            for folder in self.storage.folders_after(prefix, low, max_requests=max_requests_per_range):
                 if folder + "/" > high:
                     break
                 if normalize(folder) == project:
-                    return True
-            else:
-                if truncated:
-                    return None
-        return False
+                    found.append(folder)
+        return found
 
     def write_page(self, project: NormalizedName, files: Mapping[str, FileFacts], etag: str | None) -> None:
         """Render and store a page of ``files`` (by key), conditional on ``etag`` (None: create)."""

@@ -23,10 +23,13 @@ from handlers.names import NormalizedName, normalize
 
 #: Largest METADATA / PKG-INFO read (real ones are a few KB; a long README, 512 KiB and more).
 MAX_METADATA_SIZE = 2 * 1024 * 1024
-#: Most header lines in one (a real one has tens to a few hundred; each costs parsing time).
-MAX_HEADER_LINES = 5_000
-#: Largest zip central directory read (about 20,000 entries of real wheels; each costs memory).
-MAX_CENTRAL_DIRECTORY = 3 * 1024 * 1024
+#: Most header fields in one (a real one has tens to a few hundred; each costs parsing time) ...
+MAX_HEADER_FIELDS = 2_000
+#: ... and most header lines, continuations included (an old-style ``Description:`` header).
+MAX_HEADER_LINES = 50_000
+#: Largest zip central directory read: about 13,000 entries of real wheels, at most 45,000 of empty
+#: names; ``zipfile`` makes an object of each (memory, and parsing time).
+MAX_CENTRAL_DIRECTORY = 2 * 1024 * 1024
 #: Most bytes a ``.tar.gz`` sdist inflates to before its PKG-INFO is found, read in bounded chunks.
 MAX_SDIST_INFLATED = 64 * 1024 * 1024
 #: Most tar members looked at before PKG-INFO (each costs memory in ``tarfile``).
@@ -72,8 +75,11 @@ def fields(data: bytes) -> dict[str, list[str]]:
     if len(data) > MAX_METADATA_SIZE:
         raise InvalidDistribution(f"core metadata over {MAX_METADATA_SIZE // 1024} KiB")
     head = data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
-    if head.count(b"\n") > MAX_HEADER_LINES:
+    lines = head.count(b"\n")
+    if lines > MAX_HEADER_LINES:
         raise InvalidDistribution(f"core metadata with over {MAX_HEADER_LINES} header lines")
+    if lines - head.count(b"\n ") - head.count(b"\n\t") > MAX_HEADER_FIELDS:
+        raise InvalidDistribution(f"core metadata with over {MAX_HEADER_FIELDS} header fields")
     import email.parser
     import email.policy
 
@@ -96,32 +102,37 @@ def read_wheel_metadata(file: IO[bytes], project: NormalizedName | None = None) 
     ``project`` picks the right ``.dist-info`` folder when a (broken) wheel holds several.
     """
     with _zip(file, "wheel") as archive:
-        candidates = [
-            info
-            for info in archive.infolist()
-            if info.filename.count("/") == 1
-            and info.filename.endswith(".dist-info/METADATA")
-            and not info.is_dir()
-        ]
-        if project is not None and len(candidates) > 1:
-            candidates = [c for c in candidates if _dist_info_project(c.filename) == project]
-        if len(candidates) != 1:
-            raise InvalidDistribution("a wheel holds exactly one .dist-info/METADATA")
-        return _read_member(archive, candidates[0])
+        return _wheel_metadata(archive, project)
 
 
-def wheel_dist_info(file: IO[bytes]) -> tuple[str, set[str]]:
-    """The one top-level ``.dist-info`` folder of a wheel and the names of the files in it."""
+def read_wheel(file: IO[bytes]) -> tuple[str, set[str], bytes]:
+    """A wheel's one top-level ``.dist-info`` folder, the names of the files in it, and its METADATA
+    (the zip is read once)."""
     with _zip(file, "wheel") as archive:
         folders: dict[str, set[str]] = {}
         for info in archive.infolist():
             top, _, rest = info.filename.partition("/")
             if top.endswith(".dist-info"):
                 folders.setdefault(top, set()).add(rest)
-    if len(folders) != 1:
-        raise InvalidDistribution(f"a wheel holds exactly one .dist-info folder, not {len(folders)}")
-    [(folder, names)] = folders.items()
-    return folder, names
+        if len(folders) != 1:
+            raise InvalidDistribution(f"a wheel holds exactly one .dist-info folder, not {len(folders)}")
+        [(folder, names)] = folders.items()
+        return folder, names, _wheel_metadata(archive, None)
+
+
+def _wheel_metadata(archive: zipfile.ZipFile, project: NormalizedName | None) -> bytes:
+    candidates = [
+        info
+        for info in archive.infolist()
+        if info.filename.count("/") == 1
+        and info.filename.endswith(".dist-info/METADATA")
+        and not info.is_dir()
+    ]
+    if project is not None and len(candidates) > 1:
+        candidates = [c for c in candidates if _dist_info_project(c.filename) == project]
+    if len(candidates) != 1:
+        raise InvalidDistribution("a wheel holds exactly one .dist-info/METADATA")
+    return _read_member(archive, candidates[0])
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

@@ -26,7 +26,7 @@ from handlers import core_metadata, layout
 from handlers.catalog import Catalog, Page, Root
 from handlers.layout import package_key
 from handlers.model import FileFacts, format_upload_time
-from handlers.names import NormalizedName, normalize
+from handlers.names import NormalizedName, is_valid_project_name, normalize
 from handlers.notifications import Change, Kind
 from handlers.storage import ListedObject, OpenedObject, PreconditionFailed, Storage
 
@@ -71,9 +71,9 @@ class Indexer:
             skip_read = attempts == 1 and not root.damaged and project not in root.projects
             page = Page() if skip_read else self.catalog.read_page(project)
             if page.damaged:
-                # The page cannot say what was listed: rebuild it from the project's folders.
-                folders = {project, *(key.split("/", 1)[0] for key in by_key)}
-                self._reindex_from(project, self.list_project(sorted(folders)), page)
+                # The page cannot say what was listed: rebuild it from every folder of the project.
+                folders = self.catalog.folders_of(project)
+                self._reindex_from(project, self.list_project(folders), page)
                 return True
             files = dict(page.files)
             for key, change in by_key.items():
@@ -276,7 +276,7 @@ class Indexer:
     def _repair_root(self, damaged: Root) -> None:
         """Write an unreadable root again from a listing of the bucket's folders (bounded by them)."""
         log.warning("rebuilding the damaged root from a listing of the bucket")
-        projects = {normalize(folder) for folder in self.storage.folders()}
+        projects = {normalize(f) for f in self.storage.folders() if is_valid_project_name(f)}
         self.catalog.write_root(sorted(projects), damaged.write_etag)
 
     def _retry(self, attempt: Callable[[], _T]) -> _T:

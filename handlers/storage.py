@@ -38,6 +38,10 @@ class PreconditionFailed(Exception):
     """A conditional write lost a race (412 / 409): read again and retry."""
 
 
+class ListingTruncated(Exception):
+    """A listing went on past the number of requests its caller allowed."""
+
+
 class TooLarge(Exception):
     """An object larger than the caller would read into memory."""
 
@@ -283,14 +287,31 @@ class Storage:
             for item in page.get("CommonPrefixes", []):
                 yield item["Prefix"][:-1]
 
-    def folders_after(self, prefix: str, start_after: str) -> tuple[tuple[str, ...], bool]:
-        """One request: up to 1,000 folder names under ``prefix`` after ``start_after``, in order,
-        and whether more follow."""
-        response = self.client.list_objects_v2(
-            Bucket=self.bucket, Prefix=prefix, Delimiter="/", StartAfter=start_after, MaxKeys=1000
-        )
-        names = tuple(item["Prefix"][:-1] for item in response.get("CommonPrefixes", []))
-        return names, bool(response.get("IsTruncated"))
+    def folders_after(
+        self, prefix: str, start_after: str, *, max_requests: int | None = None
+    ) -> Iterator[str]:
+        """Folder names under ``prefix`` after ``start_after``, in byte order, 1,000 per request.
+
+        The caller stops when it has seen enough; going past ``max_requests`` raises
+        :class:`ListingTruncated` instead of making another request.
+        """
+        kwargs: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Prefix": prefix,
+            "Delimiter": "/",
+            "StartAfter": start_after,
+        }
+        requests = 0
+        while True:
+            if max_requests is not None and requests >= max_requests:
+                raise ListingTruncated(prefix)
+            response = self.client.list_objects_v2(**kwargs)
+            requests += 1
+            for item in response.get("CommonPrefixes", []):
+                yield item["Prefix"][:-1]
+            if not response.get("IsTruncated"):
+                return
+            kwargs["ContinuationToken"] = response["NextContinuationToken"]
 
     def put_tags(self, key: str, tags: Mapping[str, str]) -> None:
         """Replace an object's tags (none at all deletes the tag set)."""

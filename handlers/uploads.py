@@ -152,9 +152,9 @@ def _core_metadata(parsed: distributions.DistName, file: IO[bytes]) -> dict[str,
     kind = "wheel" if parsed.filetype == "bdist_wheel" else "sdist"
     try:
         if kind == "wheel":
-            folder, names = core_metadata.wheel_dist_info(file)
+            folder, names, wheel_metadata = core_metadata.read_wheel(file)
             distributions.check_wheel_dist_info(parsed, folder, names)
-            data: bytes | None = core_metadata.read_wheel_metadata(file, parsed.project)
+            data: bytes | None = wheel_metadata
         else:
             data = core_metadata.read_sdist_metadata(file, parsed.filename)
         return core_metadata.fields(data) if data is not None else None
