@@ -4,6 +4,8 @@ that needs tokens for everything, made with ``python -m admin`` as an operator w
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -18,7 +20,7 @@ from twine.package import PackageFile
 from twine.repository import Repository
 
 from tests.e2e.conftest import BUCKET, REPO_ROOT, Running, running_devserver
-from tests.support import clients, dists
+from tests.support import clients, dists, shell
 from tests.support.dists import Meta
 from tests.support.forms import CONTENT_TYPE, form_body, twine_fields
 
@@ -36,7 +38,7 @@ def private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 
 def admin_token(running: Running, name: str, *scopes: str, home: Path) -> str:
-    """``python -m admin … token create``, exactly as the dev server's banner prints it."""
+    """``python -m admin … token create`` with the banner's arguments (the banner itself: test_first_hour)."""
     scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
     admin = [sys.executable, "-m", "admin", "--endpoint-url", running.s3_endpoint, "--bucket", BUCKET]
     result = subprocess.run(
@@ -221,6 +223,24 @@ def test_an_8_mb_upload_gets_a_clear_413(private: Running, upload_token: str, tm
     assert stored(private, f"too-big/{wheel.name}") is None
     result = twine_upload(private, upload_token, wheel, home=tmp_path / "home")
     assert result.returncode != 0 and "413" in result.stdout + result.stderr
+
+
+def test_the_413_hint_runs_as_printed(private: Running, upload_token: str, tmp_path: Path) -> None:
+    wheel = dists.wheel(tmp_path, Meta("hinted-big", "1.0"), padding=5 * 1024 * 1024)
+    data = wheel.read_bytes()
+    response = post(
+        private,
+        form_body(twine_fields(wheel.name, data, "hinted-big", "1.0"), (wheel.name, data)),
+        ("__token__", upload_token),
+    )
+    assert response.status_code == 413
+    command = re.search(r"`([^`]*)`", response.text)
+    assert command is not None, response.text
+    assert command.group(1).startswith(f".venv/bin/python -m admin --endpoint-url {private.s3_endpoint} ")
+    line = command.group(1).replace("FILE", shlex.quote(str(wheel)))
+    result = shell.bash([line], clients.isolated_env(tmp_path / "home"))
+    assert result.returncode == 0, shell.explain(result)
+    assert stored(private, f"hinted-big/{wheel.name}") == data
 
 
 def test_twenty_simultaneous_uploads_lose_nothing(
