@@ -67,6 +67,7 @@ class Banner:
             *_commands(
                 f'UPLOAD_TOKEN="$({create})"',
                 f'twine upload --repository-url {self.index_url} -u {TOKEN_USER} -p "$UPLOAD_TOKEN" dist/*',
+                f'uv publish --publish-url {self.index_url} -u {TOKEN_USER} -p "$UPLOAD_TOKEN" dist/*',
             ),
         ]
         return lines
@@ -75,7 +76,7 @@ class Banner:
         url = self.index_url
         host = urlsplit(url).hostname or "127.0.0.1"
         return [
-            "  1. a read token into $TOKEN (shown once; make another any time):",
+            "  1. a read token into $TOKEN (shown once; for another, change --name):",
             *_commands(f'TOKEN="$({self.admin("token", "create", "--name", "reader", "--scope", "read")})"'),
             "  2. install with the token in the URL:",
             *_commands(

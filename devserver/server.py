@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,19 @@ _UNSET = (
 
 class StartError(RuntimeError):
     """The dev server cannot start; the message names the fix."""
+
+
+def free_port_near(host: str, port: int, tries: int = 20) -> int:
+    """A port after ``port`` that is free on ``host`` right now, else 0 (any free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)) if port else ():
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return 0
 
 
 def another_port(flag: str, example: str) -> str:
@@ -159,7 +173,7 @@ class DevServer:
             self._aws.stop()
             raise StartError(
                 f"cannot serve HTTP on {options.host}:{options.port} ({error.strerror}): "
-                + another_port("--port", str(options.port + 1 if options.port else 0))
+                + another_port("--port", str(free_port_near(options.host, options.port)))
             ) from error
         self._aws.start()
         _apply(handler_environment(options, self._aws.endpoint))
