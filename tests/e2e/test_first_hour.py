@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from devserver import banner
-from tests.e2e.conftest import CHAIN, READY_TIMEOUT, REAL, REPO_ROOT, free_port
+from tests.e2e.conftest import CHAIN, READY_TIMEOUT, REAL, REPO_ROOT, Running, free_port
 from tests.support import clients, dists, shell
 from tests.support.dists import Meta
 
@@ -179,3 +179,25 @@ def test_a_busy_port_names_the_flag(tmp_path: Path) -> None:
         f"devserver: cannot serve S3 on 127.0.0.1:{port} (Address already in use): "
         "pass another one: --s3-port 0"
     ]
+
+
+def test_make_runs_banner_installs_as_printed(devserver: Running, tmp_path: Path) -> None:
+    """``make run``'s banner (public reads): its install lines, run as printed."""
+    assert make_command("run", "").startswith(
+        "DEVSERVER_MAKE_TARGET=run .venv/bin/python -m devserver --public-read"
+    )
+    text = devserver.stdout.read_text(encoding="utf-8")
+    assert "(public reads)" in text.splitlines()[0]
+    installs = [line for line in banner.commands(text) if " install " in line]
+    assert len(installs) == 2
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    script = []
+    for line in installs:
+        script += [line.replace(" NAME", " chain-c"), installed(venv, "chain-c")]
+    env = clients.isolated_env(tmp_path / "home")
+    env.update(
+        {"PATH": f"{venv / 'bin'}:{REPO_ROOT / '.venv' / 'bin'}:{env['PATH']}", "VIRTUAL_ENV": str(venv)}
+    )
+    result = shell.bash(script, env)
+    assert result.returncode == 0, shell.explain(result)
