@@ -288,3 +288,45 @@ def test_a_read_token_cannot_upload(private: Running, read_token: str, tmp_path:
     body = form_body(twine_fields(wheel.name, data, "reader-upload", "1.0"), (wheel.name, data))
     assert post(private, body, ("__token__", read_token)).status_code == 403
     assert stored(private, f"reader-upload/{wheel.name}") is None
+
+
+def test_twine_shows_the_reason_only_with_verbose(
+    private: Running, upload_token: str, tmp_path: Path
+) -> None:
+    """README, Publish: twine prints the status line alone; the index's reason needs --verbose."""
+    original = dists.wheel(tmp_path / "a", Meta("twine-quiet", "1.0"))
+    assert twine_upload(private, upload_token, original, home=tmp_path / "home").returncode == 0
+    other = dists.wheel(tmp_path / "b", Meta("twine-quiet", "1.0", summary="other bytes"))
+    quiet = twine_upload(private, upload_token, other, home=tmp_path / "home")
+    assert quiet.returncode != 0 and "400" in quiet.stdout + quiet.stderr
+    assert "File already exists" not in quiet.stdout + quiet.stderr
+    twine = [
+        sys.executable,
+        "-m",
+        "twine",
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--verbose",
+    ]
+    credentials = ["--repository-url", private.index_url, "-u", "__token__", "-p", upload_token]
+    loud = clients.run([*twine, *credentials, str(other)], clients.isolated_env(tmp_path / "home"))
+    assert loud.returncode != 0 and "File already exists" in loud.stdout + loud.stderr
+
+
+def test_uv_publish_check_url_skips_what_the_index_has_with_a_token_in_it(
+    private: Running, upload_token: str, read_token: str, tmp_path: Path
+) -> None:
+    """README, Publish: uv sends no credentials to --check-url; with a token in the URL it skips."""
+    wheel = dists.wheel(tmp_path / "dist", Meta("check-url-demo", "1.0"))
+    publish = ["publish", "--publish-url", private.index_url, "-u", "__token__", "-p", upload_token]
+    env = clients.isolated_env(tmp_path / "home")
+    first = clients.uv(*publish, str(wheel), env=env)
+    assert first.returncode == 0, clients.explain(first)
+    eventually(lambda: wheel.name in files_on_page(private, "check-url-demo", read_token))
+    bare = clients.uv(*publish, "--check-url", private.index_url, str(wheel), env=env)
+    # The check got a 401 and uv uploaded again (the same bytes: a 200 that changes nothing).
+    assert bare.returncode == 0 and "Uploading" in bare.stderr, clients.explain(bare)
+    with_token = private.index_url.replace("http://", f"http://__token__:{read_token}@")
+    checked = clients.uv(*publish, "--check-url", with_token, str(wheel), env=env)
+    assert checked.returncode == 0 and "already exists, skipping" in checked.stderr, clients.explain(checked)
