@@ -1,10 +1,11 @@
 # Two commands on a fresh machine: `make run` and `make test`. Each does its own set-up.
+# Any Python 3.11+ makes the venv: `make venv PYTHON=python3.13` (or a path to an interpreter).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test lint typecheck unit e2e bench clean
+.PHONY: venv run run-private test lint typecheck unit e2e bench clean
 
 venv: $(STAMP)
 
@@ -17,9 +18,14 @@ $(STAMP): requirements.txt requirements-dev.txt handlers/requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## The local index on http://127.0.0.1:8080/simple/ with an embedded S3 and data in .data/
+## The local index on http://127.0.0.1:8080/simple/ with an embedded S3 and data in .data/; reads are open
+## (options: make run ARGS="--port 9000")
 run: venv
-	$(BIN)/python -m devserver --public-read $(ARGS)
+	DEVSERVER_MAKE_TARGET=run $(BIN)/python -m devserver --public-read $(ARGS)
+
+## The same index in private mode: every read needs a token (the banner prints how to make one)
+run-private: venv
+	DEVSERVER_MAKE_TARGET=run-private $(BIN)/python -m devserver $(ARGS)
 
 ## Lint, type-check and every test (unit, handlers on moto, component on Pulumi mocks, e2e clients)
 test: venv lint typecheck

@@ -1,4 +1,4 @@
-"""Argument parsing and the commands of ``python -m admin``; errors are one line and exit 1."""
+"""Argument parsing and the commands of ``.venv/bin/python -m admin``; errors are one line, exit 1."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from admin import errors
 from handlers import layout, tokens, uploads
 from handlers.catalog import Catalog
-from handlers.clients import emulator_credentials
+from handlers.clients import make_client
 from handlers.indexer import Indexer
 from handlers.names import is_safe_filename, is_valid_project_name, normalize
 from handlers.storage import Storage
@@ -26,9 +27,28 @@ class CommandError(Exception):
     """A one-line error for the operator, naming the fix where there is one."""
 
 
+#: How every printed admin line begins: the interpreter ``make venv`` made, from the repository root.
+PROG = ".venv/bin/python -m admin"
+
+DESCRIPTION = """\
+Manage a serverless-pypi index straight through its S3 bucket: API tokens, uploads of any size,
+yanks, removals and rebuilds of the generated pages. It runs the handlers' own code with your AWS
+credentials (boto3's default chain), or against the dev server's embedded S3 with --endpoint-url
+(no credentials needed; the dev server's banner prints the line).
+"""
+
+EPILOG = """\
+examples:
+  .venv/bin/python -m admin --bucket BUCKET token create --name laptop --scope read
+  .venv/bin/python -m admin --endpoint-url http://127.0.0.1:PORT --bucket pypi upload dist/*
+Errors are one line on stderr naming the fix; the exit status is then 1.
+"""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = _parser().parse_args(argv)
+    target = errors.Target(args.bucket or "", args.endpoint_url, args.region)
     try:
         storage = _storage(args)
         command: Callable[[argparse.Namespace, Storage], int] = args.command
@@ -40,32 +60,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # an AWS error, a missing credential: one line, not a traceback
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        explained = errors.explain(error, target) or f"{type(error).__name__}: {error}"
+        print(f"error: {explained}", file=sys.stderr)
         return 1
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m admin", description=__doc__)
-    parser.add_argument(
-        "--bucket", default=os.environ.get("S3_BUCKET"), help="the index's bucket (default: $S3_BUCKET)"
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--endpoint-url", help="S3 endpoint, e.g. the dev server's embedded S3")
-    parser.add_argument("--region", help="AWS region (default: boto3's)")
-    commands = parser.add_subparsers(title="commands", required=True)
+    parser.add_argument(
+        "--bucket",
+        default=os.environ.get("S3_BUCKET"),
+        help="the index's bucket (default: $S3_BUCKET); on AWS: pulumi stack output bucket_name",
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="S3 endpoint: the dev server's embedded S3, as its banner prints it (default: AWS)",
+    )
+    parser.add_argument("--region", help="the bucket's AWS region (default: boto3's, e.g. $AWS_REGION)")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     token = commands.add_parser("token", help="create, list and revoke API tokens").add_subparsers(
-        required=True
+        title="token commands", required=True, metavar="ACTION"
     )
-    create = token.add_parser("create", help="create a token; prints it once, as the last line")
-    create.add_argument("--name", required=True)
-    create.add_argument("--scope", action="append", required=True, choices=tokens.SCOPES)
+    create = token.add_parser(
+        "create",
+        help="create a token; prints it once, as the last line of stdout",
+        description="Create an API token. It is printed once, as the last line of stdout (the rest "
+        'goes to stderr), so TOKEN="$(... token create ...)" captures it.',
+    )
+    create.add_argument(
+        "--name", required=True, help="a name to list and revoke it by (unique among live tokens)"
+    )
+    create.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        choices=tokens.SCOPES,
+        help="what the token may do: read (install) or upload (publish); repeat it for both: "
+        "--scope read --scope upload",
+    )
     create.add_argument(
         "--project", action="append", default=[], help="limit uploads to this project (repeatable)"
     )
     create.add_argument("--expires-days", type=float, help="the token stops working after this many days")
     create.set_defaults(command=token_create)
     token.add_parser("list", help="list tokens (names, never secrets)").set_defaults(command=token_list)
-    revoke = token.add_parser("revoke", help="revoke every token of a name")
+    forget = f"the API forgets it within {tokens.CACHE_SECONDS:.0f} s"
+    revoke = token.add_parser("revoke", help=f"revoke every token of a name ({forget})")
     revoke.add_argument("name")
     revoke.set_defaults(command=token_revoke)
 
@@ -95,17 +142,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _storage(args: argparse.Namespace) -> Storage:
     if not args.bucket:
-        raise CommandError("no bucket: pass --bucket NAME or set S3_BUCKET")
-    import boto3
-    from botocore.config import Config
-
-    session = boto3.session.Session(region_name=args.region)
-    # The dev server's embedded S3 takes any credentials: do not make the operator invent some.
-    credentials = emulator_credentials(session, args.endpoint_url)
-    config = Config(
-        s3={"addressing_style": "path" if args.endpoint_url else "auto"}, retries={"mode": "standard"}
-    )
-    client = session.client("s3", endpoint_url=args.endpoint_url, config=config, **credentials)  # type: ignore[call-overload]
+        raise CommandError(
+            "no bucket: pass --bucket NAME or set S3_BUCKET "
+            "(on AWS: pulumi stack output bucket_name; locally: the bucket in the dev server's banner)"
+        )
+    # The functions' own client configuration: the CLI meets S3 as they do.
+    client = make_client("s3", args.endpoint_url, args.region)
     return Storage(client, args.bucket)
 
 
@@ -158,7 +200,7 @@ def token_revoke(args: argparse.Namespace, storage: Storage) -> int:
     """Revoke every token of a name."""
     count = tokens.TokenStore(storage).revoke(args.name)
     if count == 0:
-        raise CommandError(f"no token named {args.name!r} (see: python -m admin token list)")
+        raise CommandError(f"no token named {args.name!r} (see: {PROG} token list)")
     print(
         f"revoked {count} token(s) named {args.name!r};",
         f"the API forgets them within {tokens.CACHE_SECONDS:.0f} s",

@@ -311,6 +311,7 @@ def serve(
     *,
     api: Api,
     bucket: str,
+    s3_endpoint: str | None = None,
     function_name: str = "serverless-pypi-api",
 ) -> HttpResponse:
     """Answer ``request`` as the deployed REST API would, calling ``handler`` as its Lambda."""
@@ -327,7 +328,7 @@ def serve(
             answer = lambdas.invoke(handler, event, function_name=function_name)
             response = from_proxy(answer, request.method)
         except lambdas.RequestTooLarge:
-            response = from_gateway(limits.event_too_large(bucket), request.method)
+            response = from_gateway(limits.event_too_large(bucket, s3_endpoint), request.method)
         except lambdas.InvokeError:
             response = from_gateway(limits.internal_error(), request.method)
         except MalformedProxyResponse as error:

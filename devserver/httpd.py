@@ -44,12 +44,15 @@ class GatewayServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, host: str, port: int, handler: lambdas.Handler, *, bucket: str):
+    def __init__(
+        self, host: str, port: int, handler: lambdas.Handler, *, bucket: str, s3_endpoint: str | None = None
+    ):
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _RequestHandler)
         self.handler = handler
         self.bucket = bucket
+        self.s3_endpoint = s3_endpoint
         self.api = gateway.Api()
 
     @property
@@ -59,7 +62,9 @@ class GatewayServer(ThreadingHTTPServer):
 
     def answer(self, request: gateway.HttpRequest) -> gateway.HttpResponse:
         """The gateway's answer to one request."""
-        return gateway.serve(request, self.handler, api=self.api, bucket=self.bucket)
+        return gateway.serve(
+            request, self.handler, api=self.api, bucket=self.bucket, s3_endpoint=self.s3_endpoint
+        )
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log a failed connection; a client hanging up is not worth a traceback."""

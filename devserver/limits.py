@@ -11,7 +11,11 @@ Sources, each an answer observed on AWS (details in ``docs/local.md``):
   with ``x-amzn-ErrorType: BadRequestException`` (koki-develop/lgtm-generator#10; the same body in
   AWS's own emulator, aws/aws-lambda-dotnet ``Tools/LambdaTestTool-v2``,
   ``InvokeResponseExtensions.ToHttpApiRequestTooLargeResponse``). That is the ``REQUEST_TOO_LARGE``
-  gateway response, which the component customizes: the dev server answers the deployed text.
+  gateway response, which the component customizes: the dev server answers the deployed text, with
+  its own ``--endpoint-url`` in the admin command.
+* A path or method without a route: API Gateway's ``MISSING_AUTHENTICATION_TOKEN`` response (by
+  default ``403 {"message":"Missing Authentication Token"}``), which the component sets to a 404
+  ``text/plain`` naming ``/simple/``: the dev server answers that.
 * Handler answer over 6291556 bytes (Lambda: "Response payload size exceeded maximum allowed payload
   size (6291556 bytes)"): API Gateway answers 502 ``{"message": "Internal server error"}``
   (DataBiosphere/azul#8192 and #8258, logged as ``INTEGRATION_FAILURE``). A handler that raises or
@@ -57,17 +61,30 @@ def body_too_large() -> GatewayAnswer:
     return GatewayAnswer(413, body, {"Content-Type": "text; charset=utf-8"})
 
 
-def event_too_large(bucket: str) -> GatewayAnswer:
+def too_large_message(bucket: str, s3_endpoint: str | None = None) -> str:
+    """The text of the 413 for an upload over the Lambda limit, naming the admin upload command.
+
+    It says what the component's ``REQUEST_TOO_LARGE`` gateway response says on AWS, with
+    ``--endpoint-url`` added when the bucket is the dev server's embedded S3 (followed literally,
+    the command must reach that bucket, never a real account).
+    """
+    endpoint = f"--endpoint-url {s3_endpoint} " if s3_endpoint else ""
+    return (
+        "Upload too large for the API (limit about 6 MB after base64 for Lambda, 10 MB for API "
+        f"Gateway). Upload it from the repository root with `.venv/bin/python -m admin {endpoint}"
+        f"--bucket {bucket} upload FILE`, which writes straight to S3, any size."
+    )
+
+
+def event_too_large(bucket: str, s3_endpoint: str | None = None) -> GatewayAnswer:
     """The answer to a proxy event over :data:`LAMBDA_MAX_REQUEST`: the deployed stack's own.
 
-    On AWS this is the ``REQUEST_TOO_LARGE`` gateway response, which the component sets (status,
-    text and content type come from :mod:`components.routes`, so both always say the same).
+    On AWS this is the ``REQUEST_TOO_LARGE`` gateway response, which the component sets to a 413
+    ``text/plain`` naming the admin upload; the dev server adds its own ``--endpoint-url``.
     """
-    from components.routes import TOO_LARGE_STATUS, too_large_message
-
     return GatewayAnswer(
-        int(TOO_LARGE_STATUS),
-        too_large_message(bucket).encode("utf-8"),
+        413,
+        too_large_message(bucket, s3_endpoint).encode("utf-8"),
         {"Content-Type": "text/plain; charset=utf-8", "x-amzn-ErrorType": "BadRequestException"},
     )
 
@@ -77,13 +94,23 @@ def internal_error() -> GatewayAnswer:
     return _json_message(502, "Internal server error", "InternalServerErrorException")
 
 
+#: The answer to a path or method the API has no route for: the component's
+#: ``MISSING_AUTHENTICATION_TOKEN`` gateway response (API Gateway's own is a 403 about a token,
+#: which sends people debugging their credentials).
+MISSING_ROUTE_MESSAGE = (
+    "Not found: no such path or method here. The package index is /simple/ (pip, uv, poetry: "
+    "--index-url .../simple/), and uploads go to the same URL (twine --repository-url, "
+    "uv publish --publish-url: .../simple/)."
+)
+
+
 def missing_route() -> GatewayAnswer:
-    """The answer to a method and path the REST API has no resource for."""
+    """The answer to a method and path the REST API has no resource for: 404, naming ``/simple/``."""
     return GatewayAnswer(
-        403,
-        b'{"message":"Missing Authentication Token"}',
+        404,
+        MISSING_ROUTE_MESSAGE.encode("utf-8"),
         {
-            "Content-Type": "application/json",
+            "Content-Type": "text/plain; charset=utf-8",
             "x-amzn-ErrorType": "MissingAuthenticationTokenException",
         },
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,19 @@ VISIBILITY_TIMEOUT = 5
 MAX_RECEIVE_COUNT = 5
 
 
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` and listening; raises OSError (e.g. the port is in use)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class EmbeddedAWS:
     """moto's server (S3, EventBridge, SQS in one process), bound at construction.
 
@@ -58,9 +72,12 @@ class EmbeddedAWS:
         # One line per S3 request from werkzeug would drown the access log of the index.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = DomainDispatcherApplication(create_backend_app)
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=MotoRequestHandler
-        )
+        # Bound here, not by werkzeug: on a port in use werkzeug prints two lines of its own and
+        # calls sys.exit(); an OSError lets the caller name the option to change.
+        with _listening_socket(host, port) as sock:
+            self._server: BaseWSGIServer = make_server(
+                host, port, app, threaded=True, request_handler=MotoRequestHandler, fd=sock.fileno()
+            )
         self._thread: threading.Thread | None = None
         self.host = host
         self.port = int(self._server.server_address[1])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from devserver import lambdas
+from devserver.banner import Banner
 from devserver.datadir import DataDir, Watcher
 from devserver.events import Poller
 from devserver.httpd import GatewayServer
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT / ".data"
 READY = "ready"
+#: Set by the Makefile's ``run`` and ``run-private`` to the target's name (for error messages).
+MAKE_TARGET_VARIABLE = "DEVSERVER_MAKE_TARGET"
 
 # Never let the handlers or the clients here reach a real account or another endpoint.
 _UNSET = (
@@ -42,6 +46,29 @@ _UNSET = (
 
 class StartError(RuntimeError):
     """The dev server cannot start; the message names the fix."""
+
+
+def free_port_near(host: str, port: int, tries: int = 20) -> int:
+    """A port after ``port`` that is free on ``host`` right now, else 0 (any free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)) if port else ():
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return 0
+
+
+def another_port(flag: str, example: str) -> str:
+    """How to pass another port: as make needs it when run by a Makefile target, else as a flag.
+
+    The Makefile's ``run`` targets set :data:`MAKE_TARGET_VARIABLE` to their own name.
+    """
+    target = os.environ.get(MAKE_TARGET_VARIABLE)
+    option = f'make {target} ARGS="{flag} {example}"' if target else f"{flag} {example}"
+    return f"pass another one: {option}" + ("" if example == "0" else " (0: any free port)")
 
 
 @dataclass(frozen=True)
@@ -135,15 +162,18 @@ class DevServer:
             self._aws = EmbeddedAWS("127.0.0.1", options.s3_port)
         except OSError as error:
             raise StartError(
-                f"cannot serve S3 on 127.0.0.1:{options.s3_port} ({error.strerror}); "
-                "pass another --s3-port, or 0 for any free one"
+                f"cannot serve S3 on 127.0.0.1:{options.s3_port} ({error.strerror}): "
+                + another_port("--s3-port", "0")
             ) from error
         try:
-            self._http = GatewayServer(options.host, options.port, api.handler, bucket=options.bucket)
+            self._http = GatewayServer(
+                options.host, options.port, api.handler, bucket=options.bucket, s3_endpoint=self._aws.endpoint
+            )
         except OSError as error:
             self._aws.stop()
             raise StartError(
-                f"cannot serve HTTP on {options.host}:{options.port} ({error.strerror}); pass another --port"
+                f"cannot serve HTTP on {options.host}:{options.port} ({error.strerror}): "
+                + another_port("--port", str(free_port_near(options.host, options.port)))
             ) from error
         self._aws.start()
         _apply(handler_environment(options, self._aws.endpoint))
@@ -177,18 +207,15 @@ class DevServer:
 
     def _announce(self, count: int, root: Path) -> None:
         assert self._aws is not None
-        url = self.index_url
-        lines = [
-            f"serverless-pypi dev server: {count} file(s) from {root}",
-            f"  index:  {url}",
-            f"  S3:     {self._aws.endpoint} (bucket {self.options.bucket})",
-            f"  pip install --index-url {url} NAME",
-            f"  uv pip install --index-url {url} NAME",
-            f"  python -m admin --endpoint-url {self._aws.endpoint} --bucket {self.options.bucket}"
-            " token create --name me --scope upload",
-            READY,
-        ]
-        print("\n".join(lines), file=self.out, flush=True)
+        banner = Banner(
+            index_url=self.index_url,
+            s3_endpoint=self._aws.endpoint,
+            bucket=self.options.bucket,
+            files=count,
+            data=str(root),
+            public_read=self.options.public_read,
+        )
+        print("\n".join([*banner.lines(), READY]), file=self.out, flush=True)
 
     def stop(self) -> None:
         """Stop the HTTP server, the watcher, the poller and the embedded S3, in that order."""

@@ -39,20 +39,26 @@ def _client(service: str) -> Any:
     cache_key = (service, endpoint, region)
     with _lock:
         if cache_key not in _clients:
-            import boto3  # imported here: a cold start that never reaches S3 should not pay for it
-            from botocore.config import Config
-
-            config = Config(
-                retries={"mode": "standard", "max_attempts": 3},
-                connect_timeout=2,
-                read_timeout=10,
-                s3={"addressing_style": "path" if endpoint else "virtual"},
-                signature_version="s3v4",
-            )
-            session = boto3.session.Session(region_name=region or None)
-            credentials = emulator_credentials(session, endpoint)
-            _clients[cache_key] = session.client(service, config=config, **credentials)  # type: ignore[call-overload]
+            _clients[cache_key] = make_client(service, endpoint or None, region or None)
         return _clients[cache_key]
+
+
+def make_client(service: str, endpoint: str | None, region: str | None) -> Any:
+    """A new client as the functions make theirs: timeouts, retries, addressing, signature, and
+    dummy credentials for an emulator on loopback. The admin CLI makes its client here too."""
+    import boto3  # imported here: a cold start that never reaches S3 should not pay for it
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=2,
+        read_timeout=10,
+        s3={"addressing_style": "path" if endpoint else "virtual"},
+        signature_version="s3v4",
+    )
+    session = boto3.session.Session(region_name=region)
+    credentials = emulator_credentials(session, endpoint)
+    return session.client(service, endpoint_url=endpoint, config=config, **credentials)  # type: ignore[call-overload]
 
 
 def is_loopback(url: str) -> bool:

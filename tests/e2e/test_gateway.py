@@ -37,6 +37,8 @@ def _request(
     ("method", "path"),
     [
         ("GET", "/"),
+        ("POST", "/"),  # twine's PyPI habit: the upload URL without the stage
+        ("POST", "/simple/legacy/"),
         ("GET", "/simplex/"),
         ("GET", "/other/simple/"),
         ("POST", "/simple/chain-a/"),
@@ -45,9 +47,13 @@ def _request(
         ("OPTIONS", "/simple/"),
     ],
 )
-def test_a_missing_route_gets_api_gateways_403(devserver: Running, method: str, path: str) -> None:
+def test_a_missing_route_gets_a_404_naming_the_index(devserver: Running, method: str, path: str) -> None:
     status, headers, body = _request(devserver, method, path)
-    assert (status, body) == (403, b'{"message":"Missing Authentication Token"}')
+    # The component's MISSING_AUTHENTICATION_TOKEN gateway response: not API Gateway's 403 about a
+    # token, which sent people debugging their credentials after a wrong upload URL.
+    assert status == 404
+    assert headers["content-type"] == "text/plain; charset=utf-8"
+    assert b"/simple/" in body and b"Token" not in body
     assert headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
 
 
@@ -124,7 +130,9 @@ def test_an_event_over_6_mb_gets_the_request_too_large_answer(devserver: Running
     )
     assert status == 413
     assert headers["x-amzn-errortype"] == "BadRequestException"
-    assert f"python -m admin --bucket {BUCKET} upload FILE".encode() in answer
+    admin = f".venv/bin/python -m admin --endpoint-url {devserver.s3_endpoint}"
+    command = f"{admin} --bucket {BUCKET} upload FILE"
+    assert command.encode() in answer
 
 
 def test_a_body_under_the_limits_reaches_the_handler(devserver: Running) -> None:

@@ -4,6 +4,8 @@ that needs tokens for everything, made with ``python -m admin`` as an operator w
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 import sys
 import time
@@ -18,7 +20,7 @@ from twine.package import PackageFile
 from twine.repository import Repository
 
 from tests.e2e.conftest import BUCKET, REPO_ROOT, Running, running_devserver
-from tests.support import clients, dists
+from tests.support import clients, dists, shell
 from tests.support.dists import Meta
 from tests.support.forms import CONTENT_TYPE, form_body, twine_fields
 
@@ -36,7 +38,7 @@ def private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 
 def admin_token(running: Running, name: str, *scopes: str, home: Path) -> str:
-    """``python -m admin … token create``, exactly as the dev server's banner prints it."""
+    """``python -m admin … token create`` with the banner's arguments (the banner itself: test_first_hour)."""
     scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
     admin = [sys.executable, "-m", "admin", "--endpoint-url", running.s3_endpoint, "--bucket", BUCKET]
     result = subprocess.run(
@@ -223,6 +225,24 @@ def test_an_8_mb_upload_gets_a_clear_413(private: Running, upload_token: str, tm
     assert result.returncode != 0 and "413" in result.stdout + result.stderr
 
 
+def test_the_413_hint_runs_as_printed(private: Running, upload_token: str, tmp_path: Path) -> None:
+    wheel = dists.wheel(tmp_path, Meta("hinted-big", "1.0"), padding=5 * 1024 * 1024)
+    data = wheel.read_bytes()
+    response = post(
+        private,
+        form_body(twine_fields(wheel.name, data, "hinted-big", "1.0"), (wheel.name, data)),
+        ("__token__", upload_token),
+    )
+    assert response.status_code == 413
+    command = re.search(r"`([^`]*)`", response.text)
+    assert command is not None, response.text
+    assert command.group(1).startswith(f".venv/bin/python -m admin --endpoint-url {private.s3_endpoint} ")
+    line = command.group(1).replace("FILE", shlex.quote(str(wheel)))
+    result = shell.bash([line], clients.isolated_env(tmp_path / "home"))
+    assert result.returncode == 0, shell.explain(result)
+    assert stored(private, f"hinted-big/{wheel.name}") == data
+
+
 def test_twenty_simultaneous_uploads_lose_nothing(
     private: Running, upload_token: str, read_token: str, tmp_path: Path
 ) -> None:
@@ -268,3 +288,45 @@ def test_a_read_token_cannot_upload(private: Running, read_token: str, tmp_path:
     body = form_body(twine_fields(wheel.name, data, "reader-upload", "1.0"), (wheel.name, data))
     assert post(private, body, ("__token__", read_token)).status_code == 403
     assert stored(private, f"reader-upload/{wheel.name}") is None
+
+
+def test_twine_shows_the_reason_only_with_verbose(
+    private: Running, upload_token: str, tmp_path: Path
+) -> None:
+    """README, Publish: twine prints the status line alone; the index's reason needs --verbose."""
+    original = dists.wheel(tmp_path / "a", Meta("twine-quiet", "1.0"))
+    assert twine_upload(private, upload_token, original, home=tmp_path / "home").returncode == 0
+    other = dists.wheel(tmp_path / "b", Meta("twine-quiet", "1.0", summary="other bytes"))
+    quiet = twine_upload(private, upload_token, other, home=tmp_path / "home")
+    assert quiet.returncode != 0 and "400" in quiet.stdout + quiet.stderr
+    assert "File already exists" not in quiet.stdout + quiet.stderr
+    twine = [
+        sys.executable,
+        "-m",
+        "twine",
+        "upload",
+        "--non-interactive",
+        "--disable-progress-bar",
+        "--verbose",
+    ]
+    credentials = ["--repository-url", private.index_url, "-u", "__token__", "-p", upload_token]
+    loud = clients.run([*twine, *credentials, str(other)], clients.isolated_env(tmp_path / "home"))
+    assert loud.returncode != 0 and "File already exists" in loud.stdout + loud.stderr
+
+
+def test_uv_publish_check_url_skips_what_the_index_has_with_a_token_in_it(
+    private: Running, upload_token: str, read_token: str, tmp_path: Path
+) -> None:
+    """README, Publish: uv sends no credentials to --check-url; with a token in the URL it skips."""
+    wheel = dists.wheel(tmp_path / "dist", Meta("check-url-demo", "1.0"))
+    publish = ["publish", "--publish-url", private.index_url, "-u", "__token__", "-p", upload_token]
+    env = clients.isolated_env(tmp_path / "home")
+    first = clients.uv(*publish, str(wheel), env=env)
+    assert first.returncode == 0, clients.explain(first)
+    eventually(lambda: wheel.name in files_on_page(private, "check-url-demo", read_token))
+    bare = clients.uv(*publish, "--check-url", private.index_url, str(wheel), env=env)
+    # The check got a 401 and uv uploaded again (the same bytes: a 200 that changes nothing).
+    assert bare.returncode == 0 and "Uploading" in bare.stderr, clients.explain(bare)
+    with_token = private.index_url.replace("http://", f"http://__token__:{read_token}@")
+    checked = clients.uv(*publish, "--check-url", with_token, str(wheel), env=env)
+    assert checked.returncode == 0 and "already exists, skipping" in checked.stderr, clients.explain(checked)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypi_simple import PyPISimple
 
-from handlers import uploads
+from handlers import distributions, uploads
 from tests.support.clients import explain, isolated_env, pip
 
 #: Pinned, so the set is the same every run: popular projects, several build backends, both kinds,
@@ -64,7 +64,7 @@ def real_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]
     with PyPISimple() as client:
         for requirement in REAL:
             _sdist_of(requirement, into, client)
-    yield sorted(p for p in into.iterdir() if p.name.endswith(uploads.distributions.UPLOAD_SUFFIXES))
+    yield sorted(p for p in into.iterdir() if p.name.endswith(distributions.UPLOAD_SUFFIXES))
 
 
 def test_real_wheels_and_sdists_pass_the_upload_checks(real_files: list[Path]) -> None:

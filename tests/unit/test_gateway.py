@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from components.routes import too_large_message
 from devserver import gateway, lambdas, limits
 from devserver.gateway import HttpRequest, MalformedProxyResponse
 
@@ -194,7 +193,9 @@ def test_serve_passes_the_path_and_adds_a_request_id() -> None:
 
 def test_serve_a_missing_route() -> None:
     response = serve(request(target="/elsewhere"))
-    assert (response.status, response.body) == (403, b'{"message":"Missing Authentication Token"}')
+    assert response.status == 404
+    assert b"/simple/" in response.body and b"Token" not in response.body
+    assert dict(response.headers)["Content-Type"] == "text/plain; charset=utf-8"
     assert dict(response.headers)["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
 
 
@@ -207,9 +208,9 @@ def test_serve_an_event_over_lambdas_limit() -> None:
     # 4.6 MiB of body is 6.1 MiB of base64: over Lambda's 6 MiB once in the event.
     response = serve(request("POST", body=b"x" * (46 * 1024 * 1024 // 10)))
     assert response.status == 413
-    # The component's REQUEST_TOO_LARGE gateway response, word for word.
-    assert response.body.decode() == too_large_message("pypi")
-    assert b"python -m admin --bucket pypi upload FILE" in response.body
+    # The component's REQUEST_TOO_LARGE gateway response; no endpoint given, so no --endpoint-url.
+    assert response.body.decode() == limits.too_large_message("pypi")
+    assert b".venv/bin/python -m admin --bucket pypi upload FILE" in response.body
     headers = dict(response.headers)
     assert headers["Content-Type"] == "text/plain; charset=utf-8"
     assert headers["x-amzn-ErrorType"] == "BadRequestException"
@@ -264,3 +265,17 @@ def test_the_handler_gets_plain_json_and_a_context() -> None:
 
 def test_header_lines_drop_injection() -> None:
     assert gateway.header_lines([("A", "ok"), ("B", "x\r\nInjected: 1"), ("C\n", "v")]) == [("A", "ok")]
+
+
+def test_the_413_names_the_embedded_s3_when_the_dev_server_gives_it() -> None:
+    body = b"x" * (46 * 1024 * 1024 // 10)
+    response = gateway.serve(
+        request("POST", body=body),
+        ok_handler,
+        api=gateway.Api(),
+        bucket="pypi",
+        s3_endpoint="http://127.0.0.1:4566",
+    )
+    assert response.status == 413
+    command = ".venv/bin/python -m admin --endpoint-url http://127.0.0.1:4566 --bucket pypi upload FILE"
+    assert command.encode() in response.body
