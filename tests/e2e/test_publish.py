@@ -73,9 +73,10 @@ def files_on_page(running: Running, project: str, token: str) -> dict[str, str]:
         timeout=10,
         allow_redirects=False,
     )
-    if response.status_code == 302:  # not indexed yet: the dev server redirects to the fallback
+    if response.status_code == 503:  # held but not indexed yet: never the fallback's 302
+        assert response.headers["Retry-After"]
         return {}
-    response.raise_for_status()
+    assert response.status_code == 200, f"{response.status_code} {response.text}"
     return {f["filename"]: f["hashes"]["sha256"] for f in response.json()["files"]}
 
 
