@@ -134,6 +134,8 @@ class Registered:
     #: What the mocks answered: the inputs plus what AWS would compute.
     state: dict[str, Any]
     id: str
+    protect: bool = False
+    retain_on_delete: bool = False
 
 
 class RecordingMonitor(MockMonitor):
@@ -162,6 +164,8 @@ class RecordingMonitor(MockMonitor):
                     inputs=self.recording.inputs.get((request.type, request.name), {}),
                     state=dict(answered.state),
                     id=answered.id,
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
         return response
 
