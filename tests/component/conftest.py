@@ -86,6 +86,7 @@ class Mocks(pulumi.runtime.Mocks):
         if typ == "aws:apigateway/restApi:RestApi":
             api_id = "a1b2c3d4e5"
             return {
+                "name": _physical_name(args),
                 "rootResourceId": "r00tid",
                 "executionArn": f"arn:aws:execute-api:{prefix}:{api_id}",
                 "arn": f"arn:aws:apigateway:{REGION}::/restapis/{api_id}",
