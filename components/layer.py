@@ -113,7 +113,9 @@ def build_layer(
                 f"pip could not build the {architecture} {runtime} layer from {requirements}:\n"
                 + (done.stderr or done.stdout).strip()[-3000:]
             )
-        for cached in (work / "python").rglob("__pycache__"):
+        # Console scripts name this machine's python; byte code is the runtime's to write.
+        shutil.rmtree(work / "python" / "bin", ignore_errors=True)
+        for cached in list((work / "python").rglob("__pycache__")):
             shutil.rmtree(cached)
         try:
             work.rename(layer)  # atomic: a concurrent build of the same key wins or loses whole
@@ -126,6 +128,8 @@ def build_layer(
     return layer
 
 
-def build_layer_archive(requirements: Path, architecture: str, runtime: str) -> pulumi.Archive:
+def build_layer_archive(
+    requirements: Path, architecture: str, runtime: str, cache: Path | None = None
+) -> pulumi.Archive:
     """The layer as a Pulumi archive of its directory (``python/...`` at the top)."""
-    return pulumi.FileArchive(str(build_layer(requirements, architecture, runtime)))
+    return pulumi.FileArchive(str(build_layer(requirements, architecture, runtime, cache or CACHE)))
