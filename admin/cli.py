@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from admin import check
 from handlers import layout, tokens, uploads
 from handlers.clients import emulator_credentials
 from handlers.indexer import Indexer, published_files
@@ -30,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if getattr(args, "live_check", False):  # needs a bucket only to clean up after an upload
+            return check.command(args, _storage)
         storage = _storage(args)
         command: Callable[[argparse.Namespace, Storage], int] = args.command
         return command(args, storage)
@@ -90,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     reindex = commands.add_parser("reindex", help="rebuild generated pages from the bucket")
     reindex.add_argument("project", nargs="?", help="only this project (default: everything)")
     reindex.set_defaults(command=reindex_command)
+
+    live = commands.add_parser("check", help="prove a deployed index works end to end (admin/check.py)")
+    check.add_arguments(live)
+    live.set_defaults(command=check.command, live_check=True)
     return parser
 
 
