@@ -105,7 +105,7 @@ class ServerlessPyPIArgs:
     the packages outlive the stack. Always on for an adopted bucket."""
     bucket_manage: Mapping[str, str] = field(default_factory=dict)
     """On an adopted bucket: configuration (one of :data:`BUCKET_CONFIGURATIONS`) -> ``import`` (adopt
-    the existing one by id; a preview shows any difference with the index's and refuses it) or
+    the existing one by id; the preview shows the import and any change to the index's settings) or
     ``create`` (write the index's, replacing what the bucket had). Configurations not named are
     left alone: never read, written or deleted."""
 
