@@ -1,9 +1,12 @@
 """``ServerlessPyPI``: everything the index needs on AWS, inside a REST API (v1) you bring.
 
-A private bucket; S3 events through EventBridge into a queue with a dead-letter queue, drained by
-the reindex function; the API function behind GET/HEAD/POST routes; one role and one log group per
-function. Policies, the event pattern and the routes are plain data from :mod:`components.policies`
-and :mod:`components.routes`; this module only wires resources together.
+A private bucket (:mod:`components.bucket`); S3 events through EventBridge into a queue with a
+dead-letter queue, drained by the reindex function; the API function behind GET/HEAD/POST routes;
+one role and one log group per function, both using the dependency layer; gateway responses,
+alarms and, when asked, a private API policy, an access-log group and the account's logging role.
+Policies, the event pattern, the routes and the alarms are plain data from
+:mod:`components.policies`, :mod:`components.routes` and :mod:`components.observability`; this
+module only wires resources together.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pulumi_aws as aws
 
 from components import layer, observability, policies, routes
 from components.args import ServerlessPyPIArgs
+from components.bucket import make_bucket
 from components.code import handlers_archive
 
 COMPONENT_TYPE = "serverless-pypi:index:ServerlessPyPI"
@@ -38,8 +42,6 @@ DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 #: AWS managed policies, attached only when their feature is on.
 XRAY_POLICY_ARN = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
 API_GATEWAY_LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-#: Bucket configurations kept in AWS with a retained bucket, so it stays private without the stack.
-PROTECTIVE_CONFIGURATIONS = ("publicAccessBlock", "ownershipControls", "encryption", "policy")
 
 
 def _load_quietly() -> None:
@@ -149,116 +151,10 @@ class ServerlessPyPI(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on), **extra)
 
     # -- bucket ------------------------------------------------------------------------------------
-    def _bucket_opts(
-        self, configuration: str, *depends_on: pulumi.Resource | None
-    ) -> pulumi.ResourceOptions | None:
-        """Options of one bucket configuration, or None when an adopted bucket's is left alone."""
-        args = self._args
-        depends = [resource for resource in depends_on if resource is not None]
-        retain = args.bucket_retain or args.bucket_import
-        if not args.bucket_import:
-            keep = retain and configuration in PROTECTIVE_CONFIGURATIONS
-            return self._opts(*depends, retain_on_delete=keep)
-        mode = args.bucket_manage.get(configuration)
-        if mode is None:
-            return None
-        # An adopted bucket outlives the stack with whatever it is given.
-        import_id = args.bucket_name if mode == "import" else None
-        return self._opts(*depends, retain_on_delete=True, import_=import_id)
-
     def _make_bucket(self) -> None:
-        args, name = self._args, self._name
-        # With bucket_import the first `pulumi up` adopts the existing bucket; once it is in the
-        # state, the option does nothing. A bucket Pulumi did not create is never deleted by it.
-        import_id = args.bucket_name if args.bucket_import else None
-        bucket = aws.s3.Bucket(
-            f"{name}-bucket",
-            bucket=args.bucket_name,
-            tags=self._tags,
-            opts=self._opts(
-                import_=import_id,
-                protect=args.bucket_protect,
-                retain_on_delete=args.bucket_retain or args.bucket_import,
-            ),
-        )
-        self.bucket = bucket
-        self.bucket_name = bucket.bucket
-        self.bucket_arn = bucket.arn
-        block = None
-        opts = self._bucket_opts("publicAccessBlock")
-        if opts is not None:
-            block = aws.s3.BucketPublicAccessBlock(
-                f"{name}-public-access-block",
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-                opts=opts,
-            )
-        opts = self._bucket_opts("ownershipControls")
-        if opts is not None:
-            aws.s3.BucketOwnershipControls(
-                f"{name}-ownership",
-                bucket=bucket.id,
-                rule={"object_ownership": "BucketOwnerEnforced"},
-                opts=opts,
-            )
-        encryption: aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict = {
-            "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}
-        }
-        if args.kms_key_arn is not None:
-            encryption = {
-                "apply_server_side_encryption_by_default": {
-                    "sse_algorithm": "aws:kms",
-                    "kms_master_key_id": args.kms_key_arn,
-                },
-                # One KMS request per bucket key, not per object: cheaper, same protection.
-                "bucket_key_enabled": True,
-            }
-        opts = self._bucket_opts("encryption")
-        if opts is not None:
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{name}-encryption", bucket=bucket.id, rules=[encryption], opts=opts
-            )
-        # S3 rejects a bucket policy while the public access block is being created.
-        opts = self._bucket_opts("policy", block)
-        if opts is not None:
-            aws.s3.BucketPolicy(
-                f"{name}-tls-only",
-                bucket=bucket.id,
-                policy=_json(policies.tls_only_bucket_policy, bucket_arn=bucket.arn),
-                opts=opts,
-            )
-        versioning = None
-        opts = self._bucket_opts("versioning")
-        if args.versioning and opts is not None:
-            versioning = aws.s3.BucketVersioning(
-                f"{name}-versioning",
-                bucket=bucket.id,
-                versioning_configuration={"status": "Enabled"},
-                opts=opts,
-            )
-        lifecycle: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
-            "id": "tidy-up",
-            "status": "Enabled",
-            "filter": {},  # the whole bucket
-            "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-        }
-        if args.versioning:
-            lifecycle["noncurrent_version_expiration"] = {
-                "noncurrent_days": args.noncurrent_version_expiration_days
-            }
-            # Once its old versions are gone, a delete marker has nothing left to hide.
-            lifecycle["expiration"] = {"expired_object_delete_marker": True}
-        opts = self._bucket_opts("lifecycle", versioning)
-        if opts is not None:
-            aws.s3.BucketLifecycleConfiguration(
-                f"{name}-lifecycle", bucket=bucket.id, rules=[lifecycle], opts=opts
-            )
-        opts = self._bucket_opts("notification")
-        if opts is not None:
-            aws.s3.BucketNotification(f"{name}-eventbridge", bucket=bucket.id, eventbridge=True, opts=opts)
+        self.bucket = make_bucket(self._name, self._args, self._tags, self._opts)
+        self.bucket_name = self.bucket.bucket
+        self.bucket_arn = self.bucket.arn
 
     # -- queues ------------------------------------------------------------------------------------
     def _make_queues(self) -> None:
