@@ -13,9 +13,7 @@ Each line starts ``ok``, ``FAIL`` or ``skip``; the exit status is 1 when any che
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
-import io
 import json
 import secrets
 import sys
@@ -24,12 +22,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.message import Message
 from typing import Any, TextIO
 
+from admin.probe import Answer, fetch
+from admin.scratch import multipart, scratch_wheel
 from handlers.names import normalize
 from handlers.storage import Storage
 
@@ -41,8 +39,6 @@ TEMPORARY_REDIRECTS = (302, 303, 307)
 SCRATCH_PROJECT = "serverless-pypi-live-check"
 #: How long an upload may take to show on its page (the reindex runs from an S3 event).
 SEEN_TIMEOUT = 15.0
-TIMEOUT = 30.0
-USER_AGENT = "serverless-pypi-check/1"
 
 StorageFactory = Callable[[argparse.Namespace], Storage]
 
@@ -68,60 +64,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--endpoint-url", default=argparse.SUPPRESS, help="S3 endpoint (the dev server's)")
     parser.add_argument("--region", default=argparse.SUPPRESS, help="AWS region (default: boto3's)")
-
-
-# -- HTTP ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Answer:
-    """One HTTP answer, redirects not followed."""
-
-    status: int
-    headers: Message
-    body: bytes
-
-    @property
-    def content_type(self) -> str:
-        """The media type, without parameters."""
-        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-
-    def text(self, limit: int = 200) -> str:
-        """The start of the body, for a failure line."""
-        return self.body[:limit].decode("utf-8", "replace").replace("\n", " ").strip()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # the redirect is the answer: a presigned URL must not get our Authorization
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def fetch(
-    url: str,
-    *,
-    accept: str | None = None,
-    token: str | None = None,
-    method: str = "GET",
-    data: bytes | None = None,
-    content_type: str | None = None,
-) -> Answer:
-    """One request; an HTTP error status is an answer, not an exception."""
-    headers = {"User-Agent": USER_AGENT}
-    if accept:
-        headers["Accept"] = accept
-    if token:
-        headers["Authorization"] = "Basic " + base64.b64encode(f"__token__:{token}".encode()).decode()
-    if content_type:
-        headers["Content-Type"] = content_type
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError(f"not an http(s) URL: {url!r}")
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310  # checked
-    try:
-        with _OPENER.open(request, timeout=TIMEOUT) as response:
-            return Answer(response.status, response.headers, response.read())
-    except urllib.error.HTTPError as error:
-        return Answer(error.code, error.headers, error.read())
 
 
 # -- results ---------------------------------------------------------------------------------------
@@ -310,53 +252,6 @@ class LiveCheck:
         if answer.status == 404 and not self.fallback_url:
             return "unknown project: 404 (no fallback index configured)"
         raise CheckFailed(f"unknown project: {answer.status} {location or answer.text()}")
-
-
-# -- the upload ------------------------------------------------------------------------------------
-def scratch_wheel(project: str, version: str) -> tuple[str, bytes]:
-    """A tiny valid wheel (one module, METADATA, WHEEL, RECORD): its filename and bytes."""
-    dist = normalize(project).replace("-", "_")
-    info = f"{dist}-{version}.dist-info"
-    members = {
-        f"{dist}/__init__.py": b'"""Published and removed by python -m admin check."""\n',
-        f"{info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {project}\nVersion: {version}\n"
-            "Summary: serverless-pypi live check (removed right away)\n"
-        ).encode(),
-        f"{info}/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: serverless-pypi-check\nRoot-Is-Purelib: true\n"
-            b"Tag: py3-none-any\n"
-        ),
-    }
-    record = []
-    for name, content in members.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(content)}")
-    record.append(f"{info}/RECORD,,")
-    members[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return f"{dist}-{version}-py3-none-any.whl", buffer.getvalue()
-
-
-def multipart(fields: dict[str, str], filename: str, content: bytes) -> tuple[bytes, str]:
-    """twine's legacy upload form: the fields, then the file as ``content``."""
-    boundary = secrets.token_hex(16)
-    parts: list[bytes] = []
-    for name, value in fields.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        )
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + content
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 @dataclass
