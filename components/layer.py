@@ -110,7 +110,8 @@ def build_layer(
         done = subprocess.run(command, env=pip_environment(), capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise LayerBuildError(
-                f"pip could not build the {architecture} {runtime} layer from {requirements}:\n"
+                f"pip could not build the {architecture} {runtime} layer from {requirements} "
+                "(pulumi preview/up build it; the machine needs to reach PyPI once per change):\n"
                 + (done.stderr or done.stdout).strip()[-3000:]
             )
         # Console scripts name this machine's python; byte code is the runtime's to write.

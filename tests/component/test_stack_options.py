@@ -203,3 +203,25 @@ def test_client_settings_follow_the_custom_domain() -> None:
     assert "index-url = https://pypi.example.com/simple/" in graph.outputs["pip_conf"]
     assert 'url = "https://pypi.example.com/simple/"' in graph.outputs["uv_index"]
     assert "repository = https://pypi.example.com/simple/" in graph.outputs["pypirc"]
+
+
+def test_bucket_settings_reach_the_component_from_the_config(default: Graph) -> None:
+    bucket = default.one("aws:s3/bucket:Bucket")
+    assert bucket.protect
+    assert bucket.retain_on_delete
+    adopted = run_stack(
+        {"bucketName": "legacy-pypi", "bucketImport": True, "bucketManage": {"policy": "import"}}
+    )
+    assert adopted.one("aws:s3/bucket:Bucket").import_id == "legacy-pypi"
+    assert adopted.one("aws:s3/bucketPolicy:BucketPolicy").import_id == "legacy-pypi"
+    assert not adopted.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    scratch = run_stack({"bucketProtect": False, "bucketRetain": False})
+    assert not scratch.one("aws:s3/bucket:Bucket").protect
+    assert not scratch.one("aws:s3/bucket:Bucket").retain_on_delete
+
+
+def test_the_api_function_is_sized_for_uploads_by_default(default: Graph) -> None:
+    api = default.one("aws:lambda/function:Function", "serverless-pypi-api")
+    assert (api.inputs["memorySize"], api.inputs["timeout"]) == (512, 29)
+    layer = default.one("aws:lambda/layerVersion:LayerVersion")
+    assert api.inputs["layers"] == [layer.state["arn"]]
