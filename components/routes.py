@@ -26,6 +26,8 @@ TOO_LARGE_STATUS = "413"
 #: Gateway response for a path or method no route has.
 NOT_FOUND_RESPONSE_TYPE = "MISSING_AUTHENTICATION_TOKEN"
 NOT_FOUND_STATUS = "404"
+#: With ``AWS_IAM`` the same response type also answers an unsigned request: it stays a 403.
+UNSIGNED_STATUS = "403"
 
 
 @dataclass(frozen=True)
@@ -107,21 +109,30 @@ def too_large_body(bucket_name: str) -> str:
     return _template(too_large_message(bucket_name))
 
 
-def not_found_message() -> str:
+def not_found_message(authorization: str = "NONE") -> str:
     """What API Gateway answers for a path or method no route has (``MISSING_AUTHENTICATION_TOKEN``).
 
     Left alone it is 403 ``{"message":"Missing Authentication Token"}``, which sends people
-    debugging their token when the URL is wrong (a PyPI habit: ``/legacy/``).
+    debugging their token when the URL is wrong (a PyPI habit: ``/legacy/``). With ``AWS_IAM``
+    authorization API Gateway gives the same response to an unsigned request, so it says both.
     """
-    return (
-        "Not found. The index and the upload URL are both the stage root, /simple/ "
+    where = (
+        "The index and the upload URL are both the stage root, /simple/ "
         "(e.g. pip --index-url https://HOST/simple/, twine --repository-url https://HOST/simple/)."
     )
+    if authorization == "AWS_IAM":
+        return f"Not found, or the request is not signed (this API uses AWS_IAM authorization). {where}"
+    return f"Not found. {where}"
 
 
-def not_found_body() -> str:
+def not_found_status(authorization: str = "NONE") -> str:
+    """404, or 403 where the response also answers unsigned requests (``AWS_IAM``)."""
+    return UNSIGNED_STATUS if authorization == "AWS_IAM" else NOT_FOUND_STATUS
+
+
+def not_found_body(authorization: str = "NONE") -> str:
     """The body of the ``MISSING_AUTHENTICATION_TOKEN`` gateway response (a Velocity template)."""
-    return _template(not_found_message())
+    return _template(not_found_message(authorization))
 
 
 #: Headers of the component's gateway responses: plain text, as the handlers and the dev server

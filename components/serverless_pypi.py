@@ -446,8 +446,8 @@ class ServerlessPyPI(pulumi.ComponentResource):
             self.not_found_response = self._gateway_response(
                 "not-found",
                 routes.NOT_FOUND_RESPONSE_TYPE,
-                routes.NOT_FOUND_STATUS,
-                routes.not_found_body(),
+                routes.not_found_status(args.authorization),
+                routes.not_found_body(args.authorization),
                 snapshot,
             )
         self.rest_api_policy = None

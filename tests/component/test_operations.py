@@ -176,6 +176,10 @@ def test_unknown_paths_get_a_404_naming_simple(graph: Graph) -> None:
     assert set(response["responseTemplates"].values()) == {routes.not_found_body()}
     assert "/simple/" in routes.not_found_body()
     assert response["responseParameters"] == routes.PLAIN_TEXT_PARAMETERS
+    signed = run(program(authorization="AWS_IAM")).one(RESPONSE, f"{NAME}-not-found").inputs
+    assert signed["statusCode"] == "403"  # the same response answers unsigned requests there
+    assert "not signed" in signed["responseTemplates"]["text/plain"]
+    assert "not signed" not in response["responseTemplates"]["text/plain"]
     off = run(program(not_found_response=False))
     assert [r.name for r in off.of_type(RESPONSE)] == [f"{NAME}-too-large"]
     assert off.outputs["trigger"] != graph.outputs["trigger"]
