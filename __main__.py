@@ -1,7 +1,9 @@
-"""The ready stack: a REGIONAL REST API, the index in it, a deployment and the stage ``simple``.
+"""The ready stack: a REST API, the index in it, a deployment and the stage ``simple``.
 
 ``pulumi up`` in a fresh clone needs nothing but ``aws:region``: Pulumi.yaml declares every other
-config key with the component's own default (a test holds the two equal).
+config key with the component's own default (a test holds the two equal). Optional: a custom domain
+(:mod:`components.domain`), a per-client-IP rate limit (:mod:`components.ratelimit`), stage access
+logs and X-Ray. docs/deploy.md describes each.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import ServerlessPyPI, ServerlessPyPIArgs
+from components import ServerlessPyPI, ServerlessPyPIArgs, clients
+from components.domain import custom_domain
+from components.ratelimit import rate_limit
 
 NAME = "serverless-pypi"
 STAGE = "simple"
@@ -46,10 +50,30 @@ COMPONENT_SETTINGS = {
     "rolePermissionsBoundary": "role_permissions_boundary",
     "eventRuleName": "event_rule_name",
     "tags": "tags",
+    "notFoundResponse": "not_found_response",
+    "bucketProtect": "bucket_protect",
+    "bucketRetain": "bucket_retain",
+    "bucketManage": "bucket_manage",
+    "endpointType": "endpoint_type",
+    "vpcEndpointIds": "vpc_endpoint_ids",
+    "tracing": "tracing",
+    "alarms": "alarms",
+    "alarmTopicArn": "alarm_topic_arn",
+    "accessLogs": "access_logs",
+    "manageApiGatewayAccount": "manage_api_gateway_account",
 }
 
-#: The stack's own settings (the stage's throttling) and their defaults.
-STACK_DEFAULTS = {"throttlingBurstLimit": 100, "throttlingRateLimit": 50}
+#: The stack's own settings and their defaults. Stage throttling -1 = none (the account's limit,
+#: 10,000 requests/s, still applies): pip never retries a 429, so a shared limit fails CI builds.
+STACK_DEFAULTS: dict[str, Any] = {
+    "throttlingBurstLimit": -1,
+    "throttlingRateLimit": -1,
+    "rateLimitPerIp": 0,
+    "domainName": "",
+    "certificateArn": "",
+    "hostedZoneId": "",
+    "disableExecuteApiEndpoint": False,
+}
 
 
 def argument_default(argument: str) -> Any:
@@ -72,7 +96,7 @@ def component_settings(config: pulumi.Config) -> dict[str, Any]:
             value = config.get_bool(key)
         elif isinstance(default, int):
             value = config.get_int(key)
-        elif isinstance(default, Mapping):
+        elif isinstance(default, (Mapping, tuple)):
             value = config.get_object(key)
         else:
             value = config.get(key) or None
@@ -81,33 +105,52 @@ def component_settings(config: pulumi.Config) -> dict[str, Any]:
     return settings
 
 
+def rest_api_settings(settings: Mapping[str, Any], config: pulumi.Config) -> dict[str, Any]:
+    """The RestApi's own settings; the component puts them into the deployment trigger too."""
+    endpoint: dict[str, Any] = {"types": settings.get("endpoint_type", "REGIONAL")}
+    if endpoint["types"] == "PRIVATE":
+        endpoint["vpc_endpoint_ids"] = list(settings.get("vpc_endpoint_ids", ()))
+    return {
+        "description": "Serverless PyPI: a private Python package index",
+        "endpoint_configuration": endpoint,
+        # Every body passes as bytes (uploads, gzip pages). Set explicitly: left implicit it flips
+        # between updates (pulumi-aws-apigateway #118, pulumi-awsx #604).
+        "binary_media_types": ["*/*"],
+        "disable_execute_api_endpoint": bool(config.get_bool("disableExecuteApiEndpoint")),
+    }
+
+
 def main() -> None:
     """Declare the stack's resources and outputs."""
     config = pulumi.Config()
     settings = component_settings(config)
     tags = settings.get("tags", {})
+    domain_name = config.get("domainName") or None
+    if domain_name is not None and settings.get("endpoint_type") == "PRIVATE":
+        raise ValueError(
+            "domainName is for a REGIONAL API (a PRIVATE API is reached through its VPC endpoints)"
+        )
+    if config.get_bool("disableExecuteApiEndpoint") and domain_name is None:
+        raise ValueError("disableExecuteApiEndpoint needs domainName (else nothing reaches the API)")
+    api_settings = rest_api_settings(settings, config)
 
-    api = aws.apigateway.RestApi(
-        NAME,
-        description="Serverless PyPI: a private Python package index",
-        endpoint_configuration={"types": "REGIONAL"},
-        # Every body passes as bytes (uploads, gzip pages). Set explicitly: left implicit it flips
-        # between updates (pulumi-aws-apigateway #118, pulumi-awsx #604).
-        binary_media_types=["*/*"],
-        tags=tags,
-    )
+    api = aws.apigateway.RestApi(NAME, tags=tags, **api_settings)
     index = ServerlessPyPI(
         NAME,
         ServerlessPyPIArgs(
             rest_api_id=api.id,
             root_resource_id=api.root_resource_id,
             execution_arn=api.execution_arn,
+            rest_api_settings=api_settings,
+            api_name=api.name,
+            stage_name=STAGE,
             **settings,
         ),
     )
-    # A new deployment whenever a route, method, integration or gateway response changes; after
-    # the component, so its methods exist when the deployment snapshots the API. Pulumi creates
-    # the replacement before it deletes the old one, so the stage never points at nothing.
+    # A new deployment whenever a route, method, integration, gateway response or API setting
+    # changes; after the component, so its methods exist when the deployment snapshots the API.
+    # Pulumi creates the replacement before it deletes the old one, so the stage never points at
+    # nothing.
     deployment = aws.apigateway.Deployment(
         NAME,
         rest_api=api.id,
@@ -115,12 +158,24 @@ def main() -> None:
         triggers={"redeploy": index.deployment_trigger},
         opts=pulumi.ResourceOptions(depends_on=[index]),
     )
+    access_log_settings: aws.apigateway.StageAccessLogSettingsArgsDict | None = None
+    if index.access_log_group is not None:
+        access_log_settings = {
+            "destination_arn": index.access_log_group.arn,
+            "format": index.access_log_format,
+        }
     stage = aws.apigateway.Stage(
         f"{NAME}-{STAGE}",
         rest_api=api.id,
         deployment=deployment.id,
         stage_name=STAGE,
+        access_log_settings=access_log_settings,
+        xray_tracing_enabled=settings.get("tracing", False),
         tags=tags,
+        # Access logs need the account's CloudWatch role set first (when this stack manages it).
+        opts=pulumi.ResourceOptions(
+            depends_on=[] if index.api_gateway_account is None else [index.api_gateway_account]
+        ),
     )
     burst = config.get_int("throttlingBurstLimit")
     rate = config.get_int("throttlingRateLimit")
@@ -134,11 +189,30 @@ def main() -> None:
             "throttling_rate_limit": STACK_DEFAULTS["throttlingRateLimit"] if rate is None else rate,
         },
     )
+    per_ip = config.get_int("rateLimitPerIp") or 0
+    if per_ip:
+        rate_limit(NAME, limit=per_ip, stage=stage, tags=tags)
 
     index_url = pulumi.Output.format("{0}/", stage.invoke_url)
+    pulumi.export("stage_url", index_url)
+    if domain_name is not None:
+        domain = custom_domain(
+            NAME,
+            domain_name=domain_name,
+            rest_api_id=api.id,
+            stage=stage,
+            certificate_arn=config.get("certificateArn") or None,
+            hosted_zone_id=config.get("hostedZoneId") or None,
+            tags=tags,
+        )
+        index_url = domain.index_url
+        pulumi.export("domain_target", domain.domain.regional_domain_name)
     pulumi.export("index_url", index_url)
     # twine's legacy upload API is answered at the index root.
     pulumi.export("upload_url", index_url)
+    pulumi.export("pip_conf", index_url.apply(clients.pip_conf))
+    pulumi.export("uv_index", index_url.apply(clients.uv_index))
+    pulumi.export("pypirc", index_url.apply(clients.pypirc))
     pulumi.export("bucket_name", index.bucket_name)
     pulumi.export("api_function_name", index.api_function.name)
     pulumi.export("reindex_function_name", index.reindex_function.name)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from admin import errors
+from admin import check, errors
 from handlers import layout, tokens, uploads
 from handlers.catalog import Catalog
 from handlers.clients import make_client
@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     target = errors.Target(args.bucket or "", args.endpoint_url, args.region)
     try:
+        if getattr(args, "live_check", False):  # needs a bucket only to clean up after an upload
+            return check.command(args, _storage)
         storage = _storage(args)
         command: Callable[[argparse.Namespace, Storage], int] = args.command
         return command(args, storage)
@@ -137,6 +139,10 @@ def _parser() -> argparse.ArgumentParser:
     reindex = commands.add_parser("reindex", help="rebuild generated pages from the bucket")
     reindex.add_argument("project", nargs="?", help="only this project (default: everything)")
     reindex.set_defaults(command=reindex_command)
+
+    live = commands.add_parser("check", help="prove a deployed index works end to end (admin/check.py)")
+    check.add_arguments(live)
+    live.set_defaults(command=check.command, live_check=True)
     return parser
 
 

@@ -7,8 +7,10 @@ computes with) are plain Python values; ids, ARNs and names may be Pulumi output
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pulumi
 
@@ -30,6 +32,26 @@ API_ENVIRONMENT = (
 )
 REINDEX_ENVIRONMENT = ("S3_BUCKET", "REINDEX_QUEUE_URL")
 
+#: The configurations of a bucket the component manages on a bucket it creates. On an adopted bucket
+#: (``bucket_import``) each is left alone unless ``bucket_manage`` names it.
+BUCKET_CONFIGURATIONS = (
+    "publicAccessBlock",
+    "ownershipControls",
+    "encryption",
+    "policy",
+    "versioning",
+    "lifecycle",
+    "notification",
+)
+#: How ``bucket_manage`` takes over one configuration of an adopted bucket.
+BUCKET_MANAGE_MODES = ("import", "create")
+
+#: Endpoint types of the REST API the component supports.
+ENDPOINT_TYPES = ("REGIONAL", "PRIVATE")
+
+#: Builds the functions' dependency layer: (requirements file, architecture, runtime) -> archive.
+LayerBuilder = Callable[[Path, str, str], pulumi.Archive]
+
 
 @dataclass(frozen=True, kw_only=True)
 class ServerlessPyPIArgs:
@@ -48,6 +70,21 @@ class ServerlessPyPIArgs:
     """Authorizer of every method, required for ``CUSTOM`` and ``COGNITO_USER_POOLS``."""
     too_large_response: bool = True
     """Set the API's ``REQUEST_TOO_LARGE`` gateway response (413 naming the admin CLI upload)."""
+    not_found_response: bool = True
+    """Set the API's ``MISSING_AUTHENTICATION_TOKEN`` gateway response: a 404 in plain text naming
+    ``/simple/``, instead of a 403 ``Missing Authentication Token`` for an unknown path or method."""
+    rest_api_settings: Mapping[str, Any] = field(default_factory=dict)
+    """RestApi-level settings a deployment snapshots (binary media types, endpoint configuration,
+    policy, ...), as plain values or outputs: any change to them changes :attr:`deployment_trigger`."""
+    endpoint_type: str = "REGIONAL"
+    """The API's endpoint type, ``REGIONAL`` or ``PRIVATE`` (set the same on the RestApi)."""
+    vpc_endpoint_ids: Sequence[pulumi.Input[str]] = ()
+    """With ``PRIVATE``: the interface VPC endpoints (``execute-api``) the API admits, and no other;
+    the component attaches that resource policy to the API."""
+    api_name: pulumi.Input[str] | None = None
+    """The REST API's name, the dimension of its CloudWatch metrics: with it, an alarm on 5xx."""
+    stage_name: str = "simple"
+    """The stage the stack deploys to (the alarm's and the access log's dimension)."""
 
     # -- the bucket ----------------------------------------------------------------------------
     bucket_name: pulumi.Input[str] | None = None
@@ -60,6 +97,17 @@ class ServerlessPyPIArgs:
     """Keep old versions, so a mistaken delete or overwrite can be undone."""
     noncurrent_version_expiration_days: int = 30
     """Days an old version is kept once replaced or deleted."""
+    bucket_protect: bool = True
+    """Protect the bucket (Pulumi ``protect``): a change that would replace it, or a destroy that
+    would delete it, fails instead (``pulumi destroy --exclude-protected`` removes the rest)."""
+    bucket_retain: bool = True
+    """Keep the bucket and its configurations in AWS when Pulumi deletes them (``retain_on_delete``):
+    the packages outlive the stack. Always on for an adopted bucket."""
+    bucket_manage: Mapping[str, str] = field(default_factory=dict)
+    """On an adopted bucket: configuration (one of :data:`BUCKET_CONFIGURATIONS`) -> ``import`` (adopt
+    the existing one by id; the preview shows the import and any change to the index's settings) or
+    ``create`` (write the index's, replacing what the bucket had). Configurations not named are
+    left alone: never read, written or deleted."""
 
     # -- behaviour of the index ------------------------------------------------------------------
     fallback_index_url: pulumi.Input[str] | None = None
@@ -80,10 +128,15 @@ class ServerlessPyPIArgs:
     """Name of the API function; auto-named when not given."""
     api_description: str = "PyPI service REST API"
     """Description of the API function."""
-    api_memory_size: int = 128
-    """Memory of the API function, in MB (CPU grows with it)."""
-    api_timeout: int = 3
-    """Timeout of the API function, in seconds (API Gateway gives up after 29)."""
+    api_memory_size: int = 512
+    """Memory of the API function, in MB (CPU grows with it).
+
+    512 rather than the original 128: an upload of up to 6 MB is decoded from base64, parsed,
+    hashed and sent to S3, a few copies of it in memory at once; 512 MB is over twice the worst
+    case and a third of a vCPU (RATIONALE.md, sizing)."""
+    api_timeout: int = 29
+    """Timeout of the API function, in seconds: API Gateway's own limit, so a slow upload is cut by
+    neither side first."""
     api_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Extra environment of the API function."""
     reindex_function_name: pulumi.Input[str] | None = None
@@ -106,6 +159,23 @@ class ServerlessPyPIArgs:
     """Days both functions' logs are kept (a CloudWatch Logs retention value; 0 = forever)."""
     role_permissions_boundary: pulumi.Input[str] | None = None
     """Permissions boundary ARN set on both roles, where an organisation requires one."""
+    tracing: bool = False
+    """X-Ray active tracing of both functions (the stack also turns it on for the stage)."""
+    layer_builder: LayerBuilder | None = None
+    """Builds the dependency layer from ``handlers/requirements.txt``; by default
+    :func:`components.layer.build_layer_archive` (pip, for the functions' platform, cached)."""
+
+    # -- observability ---------------------------------------------------------------------------
+    alarms: bool = True
+    """CloudWatch alarms: dead-letter queue not empty, reindex errors, API 5xx (with ``api_name``)."""
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    """SNS topic the alarms notify (when they fire and when they clear); none by default."""
+    access_logs: bool = False
+    """A log group for the stage's access logs (JSON, one line a request), with the retention of
+    ``log_retention_days``; the stack points the stage at it."""
+    manage_api_gateway_account: bool = False
+    """Manage the account's API Gateway CloudWatch role (``aws.apigateway.Account``: one per account
+    and region, often owned elsewhere); stage access logs need it to exist."""
 
     # -- the event rule and tags -----------------------------------------------------------------
     event_rule_name: pulumi.Input[str] | None = None
@@ -129,6 +199,19 @@ class ServerlessPyPIArgs:
             found.append(f"authorization {self.authorization} needs an authorizer_id")
         if self.bucket_import and not isinstance(self.bucket_name, str):
             found.append("bucket_import needs bucket_name as a plain string")
+        if self.bucket_manage and not self.bucket_import:
+            found.append("bucket_manage is for an adopted bucket (bucket_import)")
+        for key, mode in self.bucket_manage.items():
+            if key not in BUCKET_CONFIGURATIONS:
+                found.append(f"bucket_manage: {key!r} is not one of {', '.join(BUCKET_CONFIGURATIONS)}")
+            if mode not in BUCKET_MANAGE_MODES:
+                found.append(f"bucket_manage: {key} must be {' or '.join(BUCKET_MANAGE_MODES)}")
+        if self.endpoint_type not in ENDPOINT_TYPES:
+            found.append(f"endpoint_type must be one of {', '.join(ENDPOINT_TYPES)}")
+        elif self.endpoint_type == "PRIVATE" and not self.vpc_endpoint_ids:
+            found.append("endpoint_type PRIVATE needs vpc_endpoint_ids")
+        elif self.endpoint_type == "REGIONAL" and self.vpc_endpoint_ids:
+            found.append("vpc_endpoint_ids are for endpoint_type PRIVATE")
         if self.noncurrent_version_expiration_days < 1:
             found.append("noncurrent_version_expiration_days must be at least 1")
         if not 1 <= self.presigned_url_ttl <= 7 * 24 * 3600:

@@ -218,3 +218,33 @@ def event_pattern(bucket_name: str) -> Document:
             },
         },
     }
+
+
+def private_api_policy(*, execution_arn: str, vpc_endpoint_ids: list[str]) -> Document:
+    """Resource policy of a PRIVATE API: invocations through ``vpc_endpoint_ids`` only.
+
+    An allow for everyone, then a deny for every request that did not come through one of the
+    endpoints: a private API with no policy answers nothing, and one without the deny would answer
+    any VPC endpoint in any account.
+
+    >>> private_api_policy(execution_arn="arn:x", vpc_endpoint_ids=["vpce-1"])["Statement"][1]["Condition"]
+    {'StringNotEquals': {'aws:SourceVpce': ['vpce-1']}}
+    """
+    resource = f"{execution_arn}/*"
+    return document(
+        {
+            "Sid": "InvokeThroughTheEndpoints",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": resource,
+        },
+        {
+            "Sid": "DenyOtherSources",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": resource,
+            "Condition": {"StringNotEquals": {"aws:SourceVpce": sorted(vpc_endpoint_ids)}},
+        },
+    )

@@ -23,6 +23,11 @@ AUTHORIZER_TYPES = ("CUSTOM", "COGNITO_USER_POOLS")
 #: Gateway response for bodies over the API Gateway / Lambda payload limit.
 TOO_LARGE_RESPONSE_TYPE = "REQUEST_TOO_LARGE"
 TOO_LARGE_STATUS = "413"
+#: Gateway response for a path or method no route has.
+NOT_FOUND_RESPONSE_TYPE = "MISSING_AUTHENTICATION_TOKEN"
+NOT_FOUND_STATUS = "404"
+#: With ``AWS_IAM`` the same response type also answers an unsigned request: it stays a 403.
+UNSIGNED_STATUS = "403"
 
 
 @dataclass(frozen=True)
@@ -82,18 +87,72 @@ def deployment_trigger(snapshot: Mapping[str, Any]) -> str:
     return hashlib.sha1(canonical.encode("ascii"), usedforsecurity=False).hexdigest()
 
 
-def too_large_message(bucket_name: str) -> str:
-    """What the 413 says when an upload is over the API Gateway or Lambda payload limit."""
+def too_large_message(bucket_name: str, endpoint_url: str | None = None) -> str:
+    """What the 413 says when an upload is over the API Gateway or Lambda payload limit.
+
+    The command runs as printed from the repository root after ``make venv``; ``endpoint_url`` (the
+    dev server's embedded S3) adds ``--endpoint-url``, so the local hint never targets real AWS.
+    """
+    endpoint = "" if endpoint_url is None else f" --endpoint-url {endpoint_url}"
     return (
         "Upload too large for the API (limit about 6 MB after base64 for Lambda, 10 MB for API "
-        f"Gateway). Upload it with `python -m admin --bucket {bucket_name} upload FILE`, which "
-        "writes straight to S3, any size."
+        f"Gateway). Upload it from the repository root with `.venv/bin/python -m admin --bucket "
+        f"{bucket_name}{endpoint} upload FILE`, which writes straight to S3, any size."
     )
 
 
 def too_large_body(bucket_name: str) -> str:
-    """The 413's body: ``{"message": ...}``, the shape of API Gateway's own error bodies.
+    """The 413's body on AWS: the same plain text the dev server answers.
 
-    It becomes an API Gateway (Velocity) template as it is, so it holds no ``$`` or ``#``.
+    It becomes an API Gateway (Velocity) template as it is, so it may hold no ``$`` or ``#``.
     """
-    return json.dumps({"message": too_large_message(bucket_name)})
+    return _template(too_large_message(bucket_name))
+
+
+def not_found_message(authorization: str = "NONE") -> str:
+    """What API Gateway answers for a path or method no route has (``MISSING_AUTHENTICATION_TOKEN``).
+
+    Left alone it is 403 ``{"message":"Missing Authentication Token"}``, which sends people
+    debugging their token when the URL is wrong (a PyPI habit: ``/legacy/``). With ``AWS_IAM``
+    authorization API Gateway gives the same response to an unsigned request, so it says both.
+    """
+    where = (
+        "The index and the upload URL are both the stage root, /simple/ "
+        "(e.g. pip --index-url https://HOST/simple/, twine --repository-url https://HOST/simple/)."
+    )
+    if authorization == "AWS_IAM":
+        return f"Not found, or the request is not signed (this API uses AWS_IAM authorization). {where}"
+    return f"Not found. {where}"
+
+
+def not_found_status(authorization: str = "NONE") -> str:
+    """404, or 403 where the response also answers unsigned requests (``AWS_IAM``)."""
+    return UNSIGNED_STATUS if authorization == "AWS_IAM" else NOT_FOUND_STATUS
+
+
+def not_found_body(authorization: str = "NONE") -> str:
+    """The body of the ``MISSING_AUTHENTICATION_TOKEN`` gateway response (a Velocity template)."""
+    return _template(not_found_message(authorization))
+
+
+#: Headers of the component's gateway responses: plain text, as the handlers and the dev server
+#: answer errors (API Gateway wants header values quoted).
+PLAIN_TEXT_PARAMETERS = {
+    "gatewayresponse.header.Content-Type": "'text/plain; charset=utf-8'",
+    "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+}
+
+
+def plain_text_templates(body: str) -> dict[str, str]:
+    """A gateway response's templates: ``body`` under every media type API Gateway may pick by.
+
+    API Gateway picks a gateway response's template by the request's ``Accept``; the same body under
+    both keys answers the same text to every client (the ``Content-Type`` header says what it is).
+    """
+    return dict.fromkeys(("application/json", "text/plain"), body)
+
+
+def _template(text: str) -> str:
+    if "$" in text or "#" in text:
+        raise ValueError(f"a gateway response template may not hold $ or #: {text!r}")
+    return text

@@ -1,9 +1,12 @@
 """``ServerlessPyPI``: everything the index needs on AWS, inside a REST API (v1) you bring.
 
-A private bucket; S3 events through EventBridge into a queue with a dead-letter queue, drained by
-the reindex function; the API function behind GET/HEAD/POST routes; one role and one log group per
-function. Policies, the event pattern and the routes are plain data from :mod:`components.policies`
-and :mod:`components.routes`; this module only wires resources together.
+A private bucket (:mod:`components.bucket`); S3 events through EventBridge into a queue with a
+dead-letter queue, drained by the reindex function; the API function behind GET/HEAD/POST routes;
+one role and one log group per function, both using the dependency layer; gateway responses,
+alarms and, when asked, a private API policy, an access-log group and the account's logging role.
+Policies, the event pattern, the routes and the alarms are plain data from
+:mod:`components.policies`, :mod:`components.routes` and :mod:`components.observability`; this
+module only wires resources together.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import policies, routes
+from components import layer, observability, policies, routes
 from components.args import ServerlessPyPIArgs
+from components.bucket import make_bucket
 from components.code import handlers_archive
 
 COMPONENT_TYPE = "serverless-pypi:index:ServerlessPyPI"
@@ -34,6 +38,10 @@ MAX_RECEIVE_COUNT = 5
 VISIBILITY_TIMEOUT_FACTOR = 6
 #: The dead-letter queue keeps messages as long as SQS allows (counted from the first enqueue).
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+
+#: AWS managed policies, attached only when their feature is on.
+XRAY_POLICY_ARN = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+API_GATEWAY_LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
 def _load_quietly() -> None:
@@ -53,7 +61,7 @@ def _load_quietly() -> None:
         )
         # pulumi_aws loads a module on first attribute access.
         _ = (aws.s3.Bucket, aws.lambda_.Function, aws.sqs.Queue, aws.iam.Role)
-        _ = (aws.cloudwatch.LogGroup, aws.apigateway.Method)
+        _ = (aws.cloudwatch.LogGroup, aws.apigateway.Method, aws.cloudwatch.MetricAlarm)
 
 
 _load_quietly()
@@ -87,6 +95,13 @@ class ServerlessPyPI(pulumi.ComponentResource):
     methods: dict[str, aws.apigateway.Method]
     integrations: dict[str, aws.apigateway.Integration]
     too_large_response: aws.apigateway.Response | None
+    not_found_response: aws.apigateway.Response | None
+    rest_api_policy: aws.apigateway.RestApiPolicy | None
+    dependencies_layer: aws.lambda_.LayerVersion
+    alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    access_log_group: aws.cloudwatch.LogGroup | None
+    access_log_format: str
+    api_gateway_account: aws.apigateway.Account | None
     deployment_trigger: pulumi.Output[str]
 
     def __init__(
@@ -102,6 +117,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
         self._make_functions()
         self._make_event_rule()
         self._make_routes()
+        self._make_observability()
         self.register_outputs(
             {
                 "bucket": self.bucket,
@@ -120,6 +136,13 @@ class ServerlessPyPI(pulumi.ComponentResource):
                 "methods": self.methods,
                 "integrations": self.integrations,
                 "too_large_response": self.too_large_response,
+                "not_found_response": self.not_found_response,
+                "rest_api_policy": self.rest_api_policy,
+                "dependencies_layer": self.dependencies_layer,
+                "alarms": self.alarms,
+                "access_log_group": self.access_log_group,
+                "access_log_format": self.access_log_format,
+                "api_gateway_account": self.api_gateway_account,
                 "deployment_trigger": self.deployment_trigger,
             }
         )
@@ -129,84 +152,9 @@ class ServerlessPyPI(pulumi.ComponentResource):
 
     # -- bucket ------------------------------------------------------------------------------------
     def _make_bucket(self) -> None:
-        args, name = self._args, self._name
-        # With bucket_import the first `pulumi up` adopts the existing bucket; once it is in the
-        # state, the option does nothing.
-        import_id = args.bucket_name if args.bucket_import else None
-        bucket = aws.s3.Bucket(
-            f"{name}-bucket",
-            bucket=args.bucket_name,
-            tags=self._tags,
-            opts=self._opts(import_=import_id),
-        )
-        self.bucket = bucket
-        self.bucket_name = bucket.bucket
-        self.bucket_arn = bucket.arn
-        block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=self._opts(),
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=self._opts(),
-        )
-        encryption: aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict = {
-            "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}
-        }
-        if args.kms_key_arn is not None:
-            encryption = {
-                "apply_server_side_encryption_by_default": {
-                    "sse_algorithm": "aws:kms",
-                    "kms_master_key_id": args.kms_key_arn,
-                },
-                # One KMS request per bucket key, not per object: cheaper, same protection.
-                "bucket_key_enabled": True,
-            }
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=bucket.id, rules=[encryption], opts=self._opts()
-        )
-        # S3 rejects a bucket policy while the public access block is being created.
-        aws.s3.BucketPolicy(
-            f"{name}-tls-only",
-            bucket=bucket.id,
-            policy=_json(policies.tls_only_bucket_policy, bucket_arn=bucket.arn),
-            opts=self._opts(block),
-        )
-        depends: list[pulumi.Resource] = []
-        if args.versioning:
-            depends.append(
-                aws.s3.BucketVersioning(
-                    f"{name}-versioning",
-                    bucket=bucket.id,
-                    versioning_configuration={"status": "Enabled"},
-                    opts=self._opts(),
-                )
-            )
-        lifecycle: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
-            "id": "tidy-up",
-            "status": "Enabled",
-            "filter": {},  # the whole bucket
-            "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-        }
-        if args.versioning:
-            lifecycle["noncurrent_version_expiration"] = {
-                "noncurrent_days": args.noncurrent_version_expiration_days
-            }
-            # Once its old versions are gone, a delete marker has nothing left to hide.
-            lifecycle["expiration"] = {"expired_object_delete_marker": True}
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle", bucket=bucket.id, rules=[lifecycle], opts=self._opts(*depends)
-        )
-        aws.s3.BucketNotification(
-            f"{name}-eventbridge", bucket=bucket.id, eventbridge=True, opts=self._opts()
-        )
+        self.bucket = make_bucket(self._name, self._args, self._tags, self._opts)
+        self.bucket_name = self.bucket.bucket
+        self.bucket_arn = self.bucket.arn
 
     # -- queues ------------------------------------------------------------------------------------
     def _make_queues(self) -> None:
@@ -243,7 +191,8 @@ class ServerlessPyPI(pulumi.ComponentResource):
             opts=self._opts(),
         )
 
-    def _role(self, label: str, policy: pulumi.Output[str]) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    def _role(self, label: str, policy: pulumi.Output[str]) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """A function's role and what must exist before the function: its policy (and X-Ray's)."""
         role = aws.iam.Role(
             f"{self._name}-{label}-role",
             assume_role_policy=json.dumps(policies.assume_role_policy()),
@@ -255,7 +204,18 @@ class ServerlessPyPI(pulumi.ComponentResource):
         inline = aws.iam.RolePolicy(
             f"{self._name}-{label}-policy", role=role.id, policy=policy, opts=self._opts()
         )
-        return role, inline
+        granted: list[pulumi.Resource] = [inline]
+        if self._args.tracing:
+            # X-Ray's write actions take no resource-level scope: AWS's managed policy for them.
+            granted.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{self._name}-{label}-xray",
+                    role=role.name,
+                    policy_arn=XRAY_POLICY_ARN,
+                    opts=self._opts(),
+                )
+            )
+        return role, granted
 
     def _function(
         self,
@@ -269,7 +229,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
         environment: Mapping[str, pulumi.Input[str]],
         role: aws.iam.Role,
         log_group: aws.cloudwatch.LogGroup,
-        depends_on: pulumi.Resource,
+        depends_on: list[pulumi.Resource],
         code: pulumi.Archive,
     ) -> aws.lambda_.Function:
         return aws.lambda_.Function(
@@ -285,13 +245,30 @@ class ServerlessPyPI(pulumi.ComponentResource):
             timeout=timeout,
             environment={"variables": dict(environment)},
             logging_config={"log_format": "Text", "log_group": log_group.name},
+            # The pinned runtime dependencies: the SDK the tests ran, not the runtime's bundled one.
+            layers=[self.dependencies_layer.arn],
+            tracing_config={"mode": "Active" if self._args.tracing else "PassThrough"},
             tags=self._tags,
             # The policy first: the function logs (and the queue is polled) from its first moment.
-            opts=self._opts(depends_on),
+            opts=self._opts(*depends_on),
+        )
+
+    def _make_layer(self) -> None:
+        args = self._args
+        build = args.layer_builder or layer.build_layer_archive  # looked up now: tests replace it
+        self.dependencies_layer = aws.lambda_.LayerVersion(
+            f"{self._name}-dependencies",
+            layer_name=f"{self._name}-{pulumi.get_stack()}-dependencies"[:140],
+            description="serverless-pypi: handlers/requirements.txt, hash-pinned",
+            code=build(layer.REQUIREMENTS, args.architecture, args.runtime),
+            compatible_runtimes=[args.runtime],
+            compatible_architectures=[args.architecture],
+            opts=self._opts(),
         )
 
     def _make_functions(self) -> None:
         args = self._args
+        self._make_layer()
         self.api_log_group = self._log_group("api", args.api_function_name)
         self.reindex_log_group = self._log_group("reindex", args.reindex_function_name)
         self.api_role, api_policy = self._role(
@@ -363,7 +340,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
             function_response_types=["ReportBatchItemFailures"],
             scaling_config={"maximum_concurrency": args.reindex_max_concurrency},
             tags=self._tags,
-            opts=self._opts(reindex_policy),
+            opts=self._opts(*reindex_policy),
         )
 
     # -- event rule --------------------------------------------------------------------------------
@@ -454,22 +431,122 @@ class ServerlessPyPI(pulumi.ComponentResource):
                 ),
                 opts=self._opts(),
             )
-        self.too_large_response = None
+        self.too_large_response = self.not_found_response = None
         if args.too_large_response:
             # The gateway's own answer, for bodies API Gateway or Lambda refuse before the handler
             # runs. It belongs to the API, but only the component knows the bucket to name.
-            response = aws.apigateway.Response(
-                f"{name}-too-large",
-                rest_api_id=args.rest_api_id,
-                response_type=routes.TOO_LARGE_RESPONSE_TYPE,
-                status_code=routes.TOO_LARGE_STATUS,
-                response_templates={"application/json": self.bucket_name.apply(routes.too_large_body)},
+            self.too_large_response = self._gateway_response(
+                "too-large",
+                routes.TOO_LARGE_RESPONSE_TYPE,
+                routes.TOO_LARGE_STATUS,
+                self.bucket_name.apply(routes.too_large_body),
+                snapshot,
+            )
+        if args.not_found_response:
+            self.not_found_response = self._gateway_response(
+                "not-found",
+                routes.NOT_FOUND_RESPONSE_TYPE,
+                routes.not_found_status(args.authorization),
+                routes.not_found_body(args.authorization),
+                snapshot,
+            )
+        self.rest_api_policy = None
+        if args.endpoint_type == "PRIVATE":
+            policy = _json(
+                policies.private_api_policy,
+                execution_arn=args.execution_arn,
+                vpc_endpoint_ids=list(args.vpc_endpoint_ids),
+            )
+            self.rest_api_policy = aws.apigateway.RestApiPolicy(
+                f"{name}-private", rest_api_id=args.rest_api_id, policy=policy, opts=self._opts()
+            )
+            snapshot["policy"] = [self.rest_api_policy.id, policy]
+        # RestApi-level settings a deployment snapshots too (binary media types, endpoint, ...).
+        snapshot["api"] = dict(args.rest_api_settings)
+        self.deployment_trigger = pulumi.Output.from_input(snapshot).apply(routes.deployment_trigger)
+
+    def _gateway_response(
+        self,
+        label: str,
+        response_type: str,
+        status_code: str,
+        body: pulumi.Input[str],
+        snapshot: dict[str, Any],
+    ) -> aws.apigateway.Response:
+        """One plain-text gateway response of the API, recorded in the deployment snapshot."""
+        response = aws.apigateway.Response(
+            f"{self._name}-{label}",
+            rest_api_id=self._args.rest_api_id,
+            response_type=response_type,
+            status_code=status_code,
+            response_templates=pulumi.Output.from_input(body).apply(routes.plain_text_templates),
+            response_parameters=routes.PLAIN_TEXT_PARAMETERS,
+            opts=self._opts(),
+        )
+        snapshot["responses"][label] = [
+            response.id,
+            response.response_type,
+            response.status_code,
+            response.response_templates,
+            response.response_parameters,
+        ]
+        return response
+
+    # -- observability -----------------------------------------------------------------------------
+    def _make_observability(self) -> None:
+        name, args = self._name, self._args
+        self.alarms = {}
+        if args.alarms:
+            actions = [] if args.alarm_topic_arn is None else [args.alarm_topic_arn]
+            for alarm in observability.alarms(
+                dead_letter_queue_name=self.dead_letter_queue.name,
+                reindex_function_name=self.reindex_function.name,
+                api_function_name=self.api_function.name,
+                api_name=args.api_name,
+                stage_name=args.stage_name,
+            ):
+                self.alarms[alarm.label] = aws.cloudwatch.MetricAlarm(
+                    f"{name}-{alarm.label}",
+                    alarm_description=alarm.description,
+                    namespace=alarm.namespace,
+                    metric_name=alarm.metric_name,
+                    dimensions=alarm.dimensions,
+                    statistic=alarm.statistic,
+                    threshold=alarm.threshold,
+                    comparison_operator=alarm.comparison,
+                    period=alarm.period,
+                    evaluation_periods=alarm.evaluation_periods,
+                    treat_missing_data="notBreaching",
+                    alarm_actions=actions,
+                    ok_actions=actions,
+                    tags=self._tags,
+                    opts=self._opts(),
+                )
+        self.access_log_format = observability.access_log_format()
+        self.access_log_group = None
+        if args.access_logs:
+            self.access_log_group = aws.cloudwatch.LogGroup(
+                f"{name}-access-logs",
+                retention_in_days=args.log_retention_days,
+                tags=self._tags,
                 opts=self._opts(),
             )
-            self.too_large_response = response
-            snapshot["responses"][routes.TOO_LARGE_RESPONSE_TYPE] = [
-                response.id,
-                response.status_code,
-                response.response_templates,
-            ]
-        self.deployment_trigger = pulumi.Output.from_input(snapshot).apply(routes.deployment_trigger)
+        self.api_gateway_account = None
+        if args.manage_api_gateway_account:
+            role = aws.iam.Role(
+                f"{name}-apigateway-logs-role",
+                assume_role_policy=json.dumps(policies.assume_role_policy("apigateway.amazonaws.com")),
+                description="API Gateway writes access and execution logs (one per account and region)",
+                permissions_boundary=args.role_permissions_boundary,
+                tags=self._tags,
+                opts=self._opts(),
+            )
+            attachment = aws.iam.RolePolicyAttachment(
+                f"{name}-apigateway-logs-policy",
+                role=role.name,
+                policy_arn=API_GATEWAY_LOGS_POLICY_ARN,
+                opts=self._opts(),
+            )
+            self.api_gateway_account = aws.apigateway.Account(
+                f"{name}-apigateway-account", cloudwatch_role_arn=role.arn, opts=self._opts(attachment)
+            )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pytest
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
@@ -85,14 +86,38 @@ class Mocks(pulumi.runtime.Mocks):
         if typ == "aws:apigateway/restApi:RestApi":
             api_id = "a1b2c3d4e5"
             return {
+                "name": _physical_name(args),
                 "rootResourceId": "r00tid",
                 "executionArn": f"arn:aws:execute-api:{prefix}:{api_id}",
                 "arn": f"arn:aws:apigateway:{REGION}::/restapis/{api_id}",
             }, api_id
+        if typ == "aws:lambda/layerVersion:LayerVersion":
+            name = str(inputs["layerName"])
+            return {"arn": f"arn:aws:lambda:{prefix}:layer:{name}:1", "version": "1"}, name
+        if typ == "aws:acm/certificate:Certificate":
+            domain = str(inputs["domainName"])
+            validation = {
+                "domainName": domain,
+                "resourceRecordName": f"_x1.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": "_x2.acm-validations.aws.",
+            }
+            arn = f"arn:aws:acm:{prefix}:certificate/c3d4"
+            return {"arn": arn, "domainValidationOptions": [validation]}, arn
+        if typ == "aws:apigateway/domainName:DomainName":
+            domain = str(inputs["domainName"])
+            return {
+                "regionalDomainName": f"d-abc123.execute-api.{REGION}.amazonaws.com",
+                "regionalZoneId": "Z1UJRXOUMOOFQ8",
+            }, domain
+        if typ == "aws:wafv2/webAcl:WebAcl":
+            name = _physical_name(args)
+            return {"arn": f"arn:aws:wafv2:{prefix}:regional/webacl/{name}/w1"}, "w1"
         if typ == "aws:apigateway/stage:Stage":
             rest_api, stage = inputs.get("restApi"), inputs.get("stageName")
             url = f"https://{rest_api}.execute-api.{REGION}.amazonaws.com/{stage}"
-            return {"invokeUrl": url}, f"ags-{rest_api}-{stage}"
+            arn = f"arn:aws:apigateway:{REGION}::/restapis/{rest_api}/stages/{stage}"
+            return {"invokeUrl": url, "arn": arn}, f"ags-{rest_api}-{stage}"
         return {}, f"{args.name}-id"
 
 
@@ -110,6 +135,8 @@ class Registered:
     #: What the mocks answered: the inputs plus what AWS would compute.
     state: dict[str, Any]
     id: str
+    protect: bool = False
+    retain_on_delete: bool = False
 
 
 class RecordingMonitor(MockMonitor):
@@ -138,6 +165,8 @@ class RecordingMonitor(MockMonitor):
                     inputs=self.recording.inputs.get((request.type, request.name), {}),
                     state=dict(answered.state),
                     id=answered.id,
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
         return response
 
@@ -222,3 +251,20 @@ def run_stack(config: Mapping[str, Any] | None = None) -> Graph:
         runpy.run_path(str(MAIN))
 
     return run(program, config)
+
+
+#: The layer the component gets under test instead of pip's (no network, no build).
+FAKE_LAYER = {"python/fake_dependency.py": "VERSION = 1\n"}
+
+
+@pytest.fixture(autouse=True)
+def fake_layer_builder(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, str, str]]:
+    """Replace the component's default layer builder; returns the calls it got."""
+    calls: list[tuple[Path, str, str]] = []
+
+    def build(requirements: Path, architecture: str, runtime: str) -> pulumi.Archive:
+        calls.append((requirements, architecture, runtime))
+        return pulumi.AssetArchive({name: pulumi.StringAsset(text) for name, text in FAKE_LAYER.items()})
+
+    monkeypatch.setattr("components.layer.build_layer_archive", build)
+    return calls

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
+
+import pytest
 
 from components import routes
 
@@ -52,11 +53,36 @@ def test_deployment_trigger_changes_with_an_in_place_change() -> None:
 
 def test_too_large_body_names_the_other_way() -> None:
     body = routes.too_large_body("my-bucket")
-    message = json.loads(body)["message"]
+    message = body  # plain text, as the dev server answers
     assert message == routes.too_large_message("my-bucket")
-    assert "python -m admin --bucket my-bucket upload FILE" in message
+    # Runnable as printed from the repository root after `make venv`.
+    assert "`.venv/bin/python -m admin --bucket my-bucket upload FILE`" in message
+    local = routes.too_large_message("pypi", "http://127.0.0.1:9000")
+    assert (
+        "`.venv/bin/python -m admin --bucket pypi --endpoint-url http://127.0.0.1:9000 upload FILE`" in local
+    )
     assert "6 MB" in message
     assert "10 MB" in message
     # It is used as an API Gateway (Velocity) template as it is.
     assert "$" not in body
     assert "#" not in body
+
+
+def test_not_found_body_names_the_index_path() -> None:
+    body = routes.not_found_body()
+    assert body == routes.not_found_message()
+    assert "/simple/" in body
+    assert "twine" in body
+    assert "$" not in body
+    assert "#" not in body
+
+
+def test_a_template_with_velocity_syntax_is_refused() -> None:
+    with pytest.raises(ValueError, match="template"):
+        routes.too_large_body("$bucket")
+
+
+def test_gateway_templates_answer_plain_text_whatever_the_accept() -> None:
+    templates = routes.plain_text_templates("hello")
+    assert templates == {"application/json": "hello", "text/plain": "hello"}
+    assert routes.PLAIN_TEXT_PARAMETERS["gatewayresponse.header.Content-Type"].startswith("'text/plain")

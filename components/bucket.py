@@ -1,0 +1,135 @@
+"""The package bucket and its configurations: private, encrypted, TLS-only, versioned, tidy, evented.
+
+By default the bucket is protected and retained, and so are the configurations that keep a retained
+bucket private. An adopted bucket (``bucket_import``) is always retained and its configurations are
+left alone unless ``bucket_manage`` names them (RATIONALE.md, "On AWS").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+from components.args import ServerlessPyPIArgs
+
+#: Bucket configurations kept in AWS with a retained bucket, so it stays private without the stack.
+PROTECTIVE_CONFIGURATIONS = ("publicAccessBlock", "ownershipControls", "encryption", "policy")
+
+#: Builds a child's options: what it depends on, and extra options (the component's ``_opts``).
+Options = Callable[..., pulumi.ResourceOptions]
+
+
+def _configuration_opts(
+    args: ServerlessPyPIArgs, child: Options, configuration: str, *depends_on: pulumi.Resource | None
+) -> pulumi.ResourceOptions | None:
+    """Options of one bucket configuration, or None when an adopted bucket's is left alone."""
+    depends = [resource for resource in depends_on if resource is not None]
+    retain = args.bucket_retain or args.bucket_import
+    if not args.bucket_import:
+        keep = retain and configuration in PROTECTIVE_CONFIGURATIONS
+        return child(*depends, retain_on_delete=keep)
+    mode = args.bucket_manage.get(configuration)
+    if mode is None:
+        return None
+    # An adopted bucket outlives the stack with whatever it is given.
+    import_id = args.bucket_name if mode == "import" else None
+    return child(*depends, retain_on_delete=True, import_=import_id)
+
+
+def make_bucket(
+    name: str, args: ServerlessPyPIArgs, tags: Mapping[str, pulumi.Input[str]], child: Options
+) -> aws.s3.Bucket:
+    """The bucket ``{name}-bucket`` and its configurations, each with ``child`` options (parented)."""
+    # With bucket_import the first `pulumi up` adopts the existing bucket; once it is in the
+    # state, the option does nothing. A bucket Pulumi did not create is never deleted by it.
+    import_id = args.bucket_name if args.bucket_import else None
+    bucket = aws.s3.Bucket(
+        f"{name}-bucket",
+        bucket=args.bucket_name,
+        tags=dict(tags),
+        opts=child(
+            import_=import_id,
+            protect=args.bucket_protect,
+            retain_on_delete=args.bucket_retain or args.bucket_import,
+        ),
+    )
+    block = None
+    options = _configuration_opts(args, child, "publicAccessBlock")
+    if options is not None:
+        block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=options,
+        )
+    options = _configuration_opts(args, child, "ownershipControls")
+    if options is not None:
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=options,
+        )
+    encryption: aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict = {
+        "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}
+    }
+    if args.kms_key_arn is not None:
+        encryption = {
+            "apply_server_side_encryption_by_default": {
+                "sse_algorithm": "aws:kms",
+                "kms_master_key_id": args.kms_key_arn,
+            },
+            # One KMS request per bucket key, not per object: cheaper, same protection.
+            "bucket_key_enabled": True,
+        }
+    options = _configuration_opts(args, child, "encryption")
+    if options is not None:
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption", bucket=bucket.id, rules=[encryption], opts=options
+        )
+    # S3 rejects a bucket policy while the public access block is being created.
+    options = _configuration_opts(args, child, "policy", block)
+    if options is not None:
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(lambda arn: json.dumps(policies.tls_only_bucket_policy(arn))),
+            opts=options,
+        )
+    versioning = None
+    options = _configuration_opts(args, child, "versioning")
+    if args.versioning and options is not None:
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=options,
+        )
+    lifecycle: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
+        "id": "tidy-up",
+        "status": "Enabled",
+        "filter": {},  # the whole bucket
+        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+    }
+    if args.versioning:
+        lifecycle["noncurrent_version_expiration"] = {
+            "noncurrent_days": args.noncurrent_version_expiration_days
+        }
+        # Once its old versions are gone, a delete marker has nothing left to hide.
+        lifecycle["expiration"] = {"expired_object_delete_marker": True}
+    options = _configuration_opts(args, child, "lifecycle", versioning)
+    if options is not None:
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle", bucket=bucket.id, rules=[lifecycle], opts=options
+        )
+    options = _configuration_opts(args, child, "notification")
+    if options is not None:
+        aws.s3.BucketNotification(f"{name}-eventbridge", bucket=bucket.id, eventbridge=True, opts=options)
+    return bucket
