@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 
 from components.routes import AUTHORIZATION_TYPES, AUTHORIZER_TYPES
+from handlers import contract
 
 #: Values CloudWatch Logs accepts for ``retention_in_days`` (0 = never expire).
 LOG_RETENTION_DAYS = (
@@ -23,14 +24,6 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 
 #: Environment variables the component sets itself; extra environment may not override them.
-API_ENVIRONMENT = (
-    "S3_BUCKET",
-    "S3_PRESIGNED_URL_TTL",
-    "FALLBACK_INDEX_URL",
-    "PUBLIC_READ",
-    "UPLOADS_ENABLED",
-)
-REINDEX_ENVIRONMENT = ("S3_BUCKET", "REINDEX_QUEUE_URL")
 
 #: The configurations of a bucket the component manages on a bucket it creates. On an adopted bucket
 #: (``bucket_import``) each is left alone unless ``bucket_manage`` names it.
@@ -214,8 +207,11 @@ class ServerlessPyPIArgs:
             found.append("vpc_endpoint_ids are for endpoint_type PRIVATE")
         if self.noncurrent_version_expiration_days < 1:
             found.append("noncurrent_version_expiration_days must be at least 1")
-        if not 1 <= self.presigned_url_ttl <= 7 * 24 * 3600:
-            found.append("presigned_url_ttl must be 1 to 604800 seconds")
+        if not contract.MIN_PRESIGNED_URL_TTL <= self.presigned_url_ttl <= contract.MAX_PRESIGNED_URL_TTL:
+            found.append(
+                f"presigned_url_ttl must be {contract.MIN_PRESIGNED_URL_TTL} to "
+                f"{contract.MAX_PRESIGNED_URL_TTL} seconds"
+            )
         if self.architecture not in ("arm64", "x86_64"):
             found.append("architecture must be arm64 or x86_64")
         for label, memory in (("api", self.api_memory_size), ("reindex", self.reindex_memory_size)):
@@ -229,8 +225,8 @@ class ServerlessPyPIArgs:
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             found.append(f"log_retention_days must be one of {LOG_RETENTION_DAYS}")
         for label, extra, reserved in (
-            ("api", self.api_environment, API_ENVIRONMENT),
-            ("reindex", self.reindex_environment, REINDEX_ENVIRONMENT),
+            ("api", self.api_environment, contract.API_ENVIRONMENT),
+            ("reindex", self.reindex_environment, contract.REINDEX_ENVIRONMENT),
         ):
             clash = sorted(set(extra) & set(reserved))
             if clash:

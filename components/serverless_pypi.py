@@ -24,6 +24,7 @@ from components import layer, observability, policies, routes
 from components.args import ServerlessPyPIArgs
 from components.bucket import make_bucket
 from components.code import handlers_archive
+from handlers import contract
 
 COMPONENT_TYPE = "serverless-pypi:index:ServerlessPyPI"
 
@@ -31,9 +32,7 @@ API_HANDLER = "handlers.api.handler"
 REINDEX_HANDLER = "handlers.reindex.handler"
 
 #: SQS batch for one reindex invocation (the handler groups the work by project).
-REINDEX_BATCH_SIZE = 10
 #: Receives before a message goes to the dead-letter queue.
-MAX_RECEIVE_COUNT = 5
 #: AWS's advice for a Lambda event source: visibility timeout of six times the function timeout.
 VISIBILITY_TIMEOUT_FACTOR = 6
 #: The dead-letter queue keeps messages as long as SQS allows (counted from the first enqueue).
@@ -167,7 +166,9 @@ class ServerlessPyPI(pulumi.ComponentResource):
             opts=self._opts(),
         )
         redrive = self.dead_letter_queue.arn.apply(
-            lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+            lambda arn: json.dumps(
+                {"deadLetterTargetArn": arn, "maxReceiveCount": contract.MAX_RECEIVE_COUNT}
+            )
         )
         self.queue = aws.sqs.Queue(
             f"{name}-reindex",
@@ -294,13 +295,13 @@ class ServerlessPyPI(pulumi.ComponentResource):
         code = handlers_archive()
         api_env: dict[str, pulumi.Input[str]] = {
             **args.api_environment,
-            "S3_BUCKET": self.bucket_name,
-            "S3_PRESIGNED_URL_TTL": str(args.presigned_url_ttl),
-            "PUBLIC_READ": "true" if args.public_read else "false",
-            "UPLOADS_ENABLED": "true" if args.uploads else "false",
+            contract.ENV_BUCKET: self.bucket_name,
+            contract.ENV_PRESIGNED_URL_TTL: str(args.presigned_url_ttl),
+            contract.ENV_PUBLIC_READ: "true" if args.public_read else "false",
+            contract.ENV_UPLOADS_ENABLED: "true" if args.uploads else "false",
         }
         if args.fallback_index_url is not None:
-            api_env["FALLBACK_INDEX_URL"] = args.fallback_index_url
+            api_env[contract.ENV_FALLBACK_INDEX_URL] = args.fallback_index_url
         self.api_function = self._function(
             "api",
             handler=API_HANDLER,
@@ -323,8 +324,8 @@ class ServerlessPyPI(pulumi.ComponentResource):
             timeout=args.reindex_timeout,
             environment={
                 **args.reindex_environment,
-                "S3_BUCKET": self.bucket_name,
-                "REINDEX_QUEUE_URL": self.queue.url,
+                contract.ENV_BUCKET: self.bucket_name,
+                contract.ENV_REINDEX_QUEUE_URL: self.queue.url,
             },
             role=self.reindex_role,
             log_group=self.reindex_log_group,
@@ -336,7 +337,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
             f"{self._name}-reindex-queue",
             event_source_arn=self.queue.arn,
             function_name=self.reindex_function.arn,
-            batch_size=REINDEX_BATCH_SIZE,
+            batch_size=contract.REINDEX_BATCH_SIZE,
             function_response_types=["ReportBatchItemFailures"],
             scaling_config={"maximum_concurrency": args.reindex_max_concurrency},
             tags=self._tags,

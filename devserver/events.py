@@ -28,6 +28,7 @@ from urllib.parse import quote_plus
 
 from devserver import lambdas
 from devserver.s3 import REGION
+from handlers import contract
 from handlers.layout import is_generated
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 #: Seconds a receive waits for messages (short, so that stopping is quick).
 WAIT_SECONDS = 1
 #: Messages per batch (the event source mapping's batch size).
-BATCH_SIZE = 10
 
 
 def encode_key(key: str) -> str:
@@ -168,7 +168,7 @@ class Poller:
         """Receive one batch and deliver it; returns the number of messages received."""
         response = self.sqs.receive_message(
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=BATCH_SIZE,
+            MaxNumberOfMessages=contract.REINDEX_BATCH_SIZE,
             WaitTimeSeconds=WAIT_SECONDS,
             AttributeNames=["All"],
         )

@@ -27,6 +27,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from components import routes
+
 #: API Gateway REST: the largest request body it accepts (10 MiB).
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 
@@ -61,21 +63,6 @@ def body_too_large() -> GatewayAnswer:
     return GatewayAnswer(413, body, {"Content-Type": "text; charset=utf-8"})
 
 
-def too_large_message(bucket: str, s3_endpoint: str | None = None) -> str:
-    """The text of the 413 for an upload over the Lambda limit, naming the admin upload command.
-
-    It says what the component's ``REQUEST_TOO_LARGE`` gateway response says on AWS, with
-    ``--endpoint-url`` added when the bucket is the dev server's embedded S3 (followed literally,
-    the command must reach that bucket, never a real account).
-    """
-    endpoint = f"--endpoint-url {s3_endpoint} " if s3_endpoint else ""
-    return (
-        "Upload too large for the API (limit about 6 MB after base64 for Lambda, 10 MB for API "
-        f"Gateway). Upload it from the repository root with `.venv/bin/python -m admin {endpoint}"
-        f"--bucket {bucket} upload FILE`, which writes straight to S3, any size."
-    )
-
-
 def event_too_large(bucket: str, s3_endpoint: str | None = None) -> GatewayAnswer:
     """The answer to a proxy event over :data:`LAMBDA_MAX_REQUEST`: the deployed stack's own.
 
@@ -84,7 +71,7 @@ def event_too_large(bucket: str, s3_endpoint: str | None = None) -> GatewayAnswe
     """
     return GatewayAnswer(
         413,
-        too_large_message(bucket, s3_endpoint).encode("utf-8"),
+        routes.too_large_message(bucket, s3_endpoint).encode("utf-8"),
         {"Content-Type": "text/plain; charset=utf-8", "x-amzn-ErrorType": "BadRequestException"},
     )
 
@@ -94,21 +81,13 @@ def internal_error() -> GatewayAnswer:
     return _json_message(502, "Internal server error", "InternalServerErrorException")
 
 
-#: The answer to a path or method the API has no route for: the component's
-#: ``MISSING_AUTHENTICATION_TOKEN`` gateway response (API Gateway's own is a 403 about a token,
-#: which sends people debugging their credentials).
-MISSING_ROUTE_MESSAGE = (
-    "Not found: no such path or method here. The package index is /simple/ (pip, uv, poetry: "
-    "--index-url .../simple/), and uploads go to the same URL (twine --repository-url, "
-    "uv publish --publish-url: .../simple/)."
-)
-
-
 def missing_route() -> GatewayAnswer:
-    """The answer to a method and path the REST API has no resource for: 404, naming ``/simple/``."""
+    """The answer to a method and path the REST API has no resource for: the component's
+    ``MISSING_AUTHENTICATION_TOKEN`` gateway response, a 404 naming ``/simple/`` (API Gateway's own
+    is a 403 about a token, which sends people debugging their credentials)."""
     return GatewayAnswer(
-        404,
-        MISSING_ROUTE_MESSAGE.encode("utf-8"),
+        int(routes.NOT_FOUND_STATUS),
+        routes.not_found_message().encode("utf-8"),
         {
             "Content-Type": "text/plain; charset=utf-8",
             "x-amzn-ErrorType": "MissingAuthenticationTokenException",

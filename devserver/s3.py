@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from handlers import contract
+
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
@@ -37,7 +39,6 @@ DLQ_NAME = "serverless-pypi-reindex-dlq"
 #: Seconds a received message stays hidden; a failed one comes back after this (AWS: minutes).
 VISIBILITY_TIMEOUT = 5
 #: Receives before a message goes to the dead-letter queue (as the component's redrive policy).
-MAX_RECEIVE_COUNT = 5
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -160,7 +161,7 @@ def wire_events(aws: EmbeddedAWS, bucket: str) -> Wiring:
     sqs = aws.sqs()
     dlq_url = sqs.create_queue(QueueName=DLQ_NAME)["QueueUrl"]
     dlq_arn = _queue_arn(sqs, dlq_url)
-    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": contract.MAX_RECEIVE_COUNT}
     queue_url = sqs.create_queue(
         QueueName=QUEUE_NAME,
         Attributes={

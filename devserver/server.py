@@ -22,7 +22,7 @@ from devserver.datadir import DataDir, Watcher
 from devserver.events import Poller
 from devserver.httpd import GatewayServer
 from devserver.s3 import ACCESS_KEY, REGION, SECRET_KEY, EmbeddedAWS, create_bucket, wire_events
-from handlers import api, reindex
+from handlers import api, contract, reindex
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ _UNSET = (
     "AWS_SECURITY_TOKEN",
     "AWS_ROLE_ARN",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "REINDEX_QUEUE_URL",
+    contract.ENV_REINDEX_QUEUE_URL,
 )
 
 
@@ -89,10 +89,10 @@ def handler_environment(options: Options, endpoint: str) -> dict[str, str | None
     env: dict[str, str | None] = dict.fromkeys(_UNSET)
     env.update(
         {
-            "S3_BUCKET": options.bucket,
-            "FALLBACK_INDEX_URL": options.fallback_index_url,
-            "PUBLIC_READ": "true" if options.public_read else "false",
-            "UPLOADS_ENABLED": "true",
+            contract.ENV_BUCKET: options.bucket,
+            contract.ENV_FALLBACK_INDEX_URL: options.fallback_index_url,
+            contract.ENV_PUBLIC_READ: "true" if options.public_read else "false",
+            contract.ENV_UPLOADS_ENABLED: "true",
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_ENDPOINT_URL_S3": endpoint,
             "AWS_ENDPOINT_URL_SQS": endpoint,
@@ -189,7 +189,7 @@ class DevServer:
         except lambdas.InvokeError as error:
             log.error("the first rebuild failed (%s); pages come as events arrive", error)
         # From now on a rebuild fans out one job per project through the queue, as on AWS.
-        os.environ["REINDEX_QUEUE_URL"] = wiring.queue_url
+        os.environ[contract.ENV_REINDEX_QUEUE_URL] = wiring.queue_url
         self._poller = Poller(
             self._aws.sqs(),
             wiring.queue_url,

@@ -21,6 +21,7 @@ import pytest
 
 from devserver import s3
 from devserver.events import Poller
+from handlers import contract
 
 pytestmark = pytest.mark.e2e
 
@@ -154,8 +155,8 @@ def test_failures_come_back_then_go_to_the_dead_letter_queue(road: Road) -> None
     def counts(key: str) -> list[int]:
         return sorted(int(r["attributes"]["ApproximateReceiveCount"]) for r in road.recorder.records_for(key))
 
-    assert _wait(lambda: max(counts(failing), default=0) >= s3.MAX_RECEIVE_COUNT, 20.0), counts(failing)
-    assert _wait(lambda: max(counts(raising), default=0) >= s3.MAX_RECEIVE_COUNT, 20.0), counts(raising)
+    assert _wait(lambda: max(counts(failing), default=0) >= contract.MAX_RECEIVE_COUNT, 20.0), counts(failing)
+    assert _wait(lambda: max(counts(raising), default=0) >= contract.MAX_RECEIVE_COUNT, 20.0), counts(raising)
     sqs = road.aws.sqs()
 
     def dead_letters() -> int:
@@ -166,4 +167,4 @@ def test_failures_come_back_then_go_to_the_dead_letter_queue(road: Road) -> None
 
     # moto moves a message on the receive after its last one: both events of each key end there.
     assert _wait(lambda: dead_letters() >= 4, 10.0), dead_letters()
-    assert max(counts(failing)) == s3.MAX_RECEIVE_COUNT
+    assert max(counts(failing)) == contract.MAX_RECEIVE_COUNT

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from components import routes
 from devserver import gateway, lambdas, limits
 from devserver.gateway import HttpRequest, MalformedProxyResponse
 
@@ -209,7 +210,7 @@ def test_serve_an_event_over_lambdas_limit() -> None:
     response = serve(request("POST", body=b"x" * (46 * 1024 * 1024 // 10)))
     assert response.status == 413
     # The component's REQUEST_TOO_LARGE gateway response; no endpoint given, so no --endpoint-url.
-    assert response.body.decode() == limits.too_large_message("pypi")
+    assert response.body.decode() == routes.too_large_message("pypi")
     assert b".venv/bin/python -m admin --bucket pypi upload FILE" in response.body
     headers = dict(response.headers)
     assert headers["Content-Type"] == "text/plain; charset=utf-8"
