@@ -27,12 +27,12 @@ VERSION = "2012-10-17"
 #: The S3 events (EventBridge ``detail-type``) that change what the index shows.
 S3_EVENT_TYPES = ("Object Created", "Object Deleted", "Object Tags Added", "Object Tags Deleted")
 
-#: What the reindexer may do with its queue (an event source mapping polls; a rebuild fans out).
+#: What the reindexer may do with its queue: what the event source mapping needs to poll it, and
+#: SendMessage for a rebuild's fan-out; nothing else.
 REINDEX_QUEUE_ACTIONS = (
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
-    "sqs:ChangeMessageVisibility",
     "sqs:SendMessage",
 )
 
@@ -118,7 +118,10 @@ def api_policy(
         _list(bucket_arn),
     ]
     if uploads:
-        statements.append(_statement("UploadProjectFiles", ["s3:PutObject"], project_files_arn(bucket_arn)))
+        # Only as a conditional create (If-None-Match: *): S3 itself refuses an overwrite.
+        upload = _statement("UploadProjectFiles", ["s3:PutObject"], project_files_arn(bucket_arn))
+        upload["Condition"] = {"StringEquals": {"s3:if-none-match": "*"}}
+        statements.append(upload)
         statements.append(
             {
                 "Sid": "NeverWriteGeneratedData",
@@ -139,17 +142,18 @@ def reindex_policy(
 ) -> Document:
     """The reindexer's permissions: read the bucket, write generated data only, use its queue.
 
-    The token records live under the generated prefix too, but the reindexer never writes them: an
-    explicit ``Deny`` keeps a compromised or buggy reindexer from minting or revoking tokens.
+    The token records live under the generated prefix too, but the reindexer never reads or writes
+    them: an explicit ``Deny`` keeps a compromised or buggy reindexer from reading, minting or
+    revoking tokens.
     """
     statements = [
         _list(bucket_arn),
         _statement("ReadObjects", ["s3:GetObject", "s3:GetObjectTagging"], objects_arn(bucket_arn)),
         _statement("WriteGeneratedData", ["s3:PutObject", "s3:DeleteObject"], generated_arns(bucket_arn)),
         {
-            "Sid": "NeverWriteTokens",
+            "Sid": "NeverTouchTokens",
             "Effect": "Deny",
-            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             "Resource": token_records_arn(bucket_arn),
         },
         _statement("UseOwnQueue", REINDEX_QUEUE_ACTIONS, queue_arn),

@@ -93,11 +93,11 @@ def too_large_message(bucket_name: str, endpoint_url: str | None = None) -> str:
     The command runs as printed from the repository root after ``make venv``; ``endpoint_url`` (the
     dev server's embedded S3) adds ``--endpoint-url``, so the local hint never targets real AWS.
     """
-    endpoint = "" if endpoint_url is None else f" --endpoint-url {endpoint_url}"
+    endpoint = "" if endpoint_url is None else f"--endpoint-url {endpoint_url} "
     return (
         "Upload too large for the API (limit about 6 MB after base64 for Lambda, 10 MB for API "
-        f"Gateway). Upload it from the repository root with `.venv/bin/python -m admin --bucket "
-        f"{bucket_name}{endpoint} upload FILE`, which writes straight to S3, any size."
+        f"Gateway). Upload it from the repository root with `.venv/bin/python -m admin {endpoint}"
+        f"--bucket {bucket_name} upload FILE`, which writes straight to S3, any size."
     )
 
 

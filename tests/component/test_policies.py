@@ -30,12 +30,25 @@ def _arn_matches(pattern: str, arn: str) -> bool:
     return re.fullmatch(regex, arn) is not None
 
 
-def allowed(document: dict[str, Any], action: str, arn: str) -> bool:
-    """IAM's verdict for one action on one resource: an explicit Deny wins, else any Allow."""
+def allowed(document: dict[str, Any], action: str, arn: str, context: dict[str, str] | None = None) -> bool:
+    """IAM's verdict for one action on one resource: an explicit Deny wins, else any Allow.
+
+    ``context`` holds the request's condition keys; ``StringEquals`` is the one operator used here,
+    and a key missing from the request fails it, as in IAM.
+    """
+
+    def conditions_hold(statement: dict[str, Any]) -> bool:
+        for operator, tests in statement.get("Condition", {}).items():
+            assert operator == "StringEquals", f"the evaluator knows StringEquals only, not {operator}"
+            if any((context or {}).get(key) != value for key, value in tests.items()):
+                return False
+        return True
 
     def applies(statement: dict[str, Any]) -> bool:
-        return action in _list(statement["Action"]) and any(
-            _arn_matches(pattern, arn) for pattern in _list(statement["Resource"])
+        return (
+            action in _list(statement["Action"])
+            and any(_arn_matches(pattern, arn) for pattern in _list(statement["Resource"]))
+            and conditions_hold(statement)
         )
 
     statements = document["Statement"]
@@ -119,8 +132,15 @@ TOKEN_KEY = layout.token_key("0" * 64)
 )
 def test_api_uploads_project_files_only(key: str, writable: bool) -> None:
     document = _api()
-    assert allowed(document, "s3:PutObject", f"{BUCKET}/{key}") is writable
-    assert not allowed(document, "s3:DeleteObject", f"{BUCKET}/{key}")
+    create = {"s3:if-none-match": "*"}
+    assert allowed(document, "s3:PutObject", f"{BUCKET}/{key}", create) is writable
+    assert not allowed(document, "s3:DeleteObject", f"{BUCKET}/{key}", create)
+
+
+def test_api_may_only_create_never_overwrite() -> None:
+    # S3 itself refuses a PutObject without If-None-Match: * from the API's role.
+    assert not allowed(_api(), "s3:PutObject", f"{BUCKET}/{PROJECT_FILE}")
+    assert not allowed(_api(), "s3:PutObject", f"{BUCKET}/{PROJECT_FILE}", {"s3:if-none-match": "etag"})
 
 
 def test_api_token_store_is_read_only() -> None:
@@ -166,7 +186,8 @@ def test_reindex_writes_generated_data_only(key: str, writable: bool) -> None:
     document = _reindex()
     for action in ("s3:PutObject", "s3:DeleteObject"):
         assert allowed(document, action, f"{BUCKET}/{key}") is writable, action
-    assert allowed(document, "s3:GetObject", f"{BUCKET}/{key}")
+    readable = key != TOKEN_KEY  # the reindexer never reads token records either
+    assert allowed(document, "s3:GetObject", f"{BUCKET}/{key}") is readable
     assert allowed(document, "s3:GetObjectTagging", f"{BUCKET}/{key}")
 
 
@@ -175,6 +196,14 @@ def test_reindex_uses_only_its_own_queue() -> None:
     for action in policies.REINDEX_QUEUE_ACTIONS:
         assert allowed(document, action, QUEUE)
         assert not allowed(document, action, f"{QUEUE}-dlq")
+    # What neither the event source mapping nor the handler uses is not granted.
+    for action in (
+        "sqs:ChangeMessageVisibility",
+        "sqs:PurgeQueue",
+        "sqs:DeleteQueue",
+        "sqs:SetQueueAttributes",
+    ):
+        assert not allowed(document, action, QUEUE)
     assert allowed(document, "s3:ListBucket", BUCKET)
 
 

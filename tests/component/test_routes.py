@@ -59,7 +59,7 @@ def test_too_large_body_names_the_other_way() -> None:
     assert "`.venv/bin/python -m admin --bucket my-bucket upload FILE`" in message
     local = routes.too_large_message("pypi", "http://127.0.0.1:9000")
     assert (
-        "`.venv/bin/python -m admin --bucket pypi --endpoint-url http://127.0.0.1:9000 upload FILE`" in local
+        "`.venv/bin/python -m admin --endpoint-url http://127.0.0.1:9000 --bucket pypi upload FILE`" in local
     )
     assert "6 MB" in message
     assert "10 MB" in message
