@@ -96,6 +96,10 @@ class DataDir:
         self.s3 = s3
         self.bucket = bucket
         self._lock = threading.Lock()
+        #: Files seen once, waiting to be seen unchanged once more before they are published.
+        self._pending: dict[str, tuple[int, int]] = {}
+        #: Files whose change was refused (a published name with other bytes), not to warn again.
+        self._refused: dict[str, tuple[int, int]] = {}
         #: Each mirrored key's file as last seen in step with the bucket: (size, mtime_ns).
         self._known: dict[str, tuple[int, int]] = {}
         self._tags: dict[str, dict[str, str]] = self._read_tags()
@@ -106,7 +110,8 @@ class DataDir:
         with self._lock:
             count = 0
             for key, path in self._walk():
-                self._upload(key, path)
+                stat = path.stat()
+                self._publish(key, path, (stat.st_size, stat.st_mtime_ns))
                 count += 1
             for key, tags in sorted(self._tags.items()):
                 if key in self._known:
@@ -123,20 +128,27 @@ class DataDir:
             return count
 
     def scan(self) -> int:
-        """Push what changed in DIR since the last look to the bucket; returns the changes made."""
+        """Push what changed in DIR since the last look to the bucket; returns the changes made.
+
+        A new file is published once it has kept its size and mtime for a whole scan interval and
+        :data:`SETTLE_SECONDS` (never half-written). A published file is never replaced: different
+        bytes under a published name are refused with a warning, as the upload API would.
+        """
         changes = 0
         with self._lock:
             seen: set[str] = set()
             for key, path in self._walk(report=False):
                 seen.add(key)
                 stat = path.stat()
-                if self._known.get(key) == (stat.st_size, stat.st_mtime_ns):
+                now = (stat.st_size, stat.st_mtime_ns)
+                if self._known.get(key) == now or self._refused.get(key) == now:
                     continue
-                if time.time() - stat.st_mtime < SETTLE_SECONDS:
-                    continue  # still being copied in, perhaps: next time
-                log.info("data dir: %s changed, uploading it", key)
-                self._upload(key, path)
-                changes += 1
+                if self._pending.get(key) != now or time.time() - stat.st_mtime < SETTLE_SECONDS:
+                    self._pending[key] = now  # still being copied in, perhaps: look again next time
+                    continue
+                del self._pending[key]
+                if self._publish(key, path, now):
+                    changes += 1
             for key in sorted(set(self._known) - seen):
                 log.info("data dir: %s was removed, deleting it from the bucket", key)
                 self.s3.delete_object(Bucket=self.bucket, Key=key)
@@ -144,16 +156,36 @@ class DataDir:
                 changes += 1
         return changes
 
-    def _upload(self, key: str, path: Path) -> None:
-        stat = path.stat()
-        with path.open("rb") as body:
-            self.s3.put_object(
-                Bucket=self.bucket,
-                Key=key,
-                Body=body,
-                Metadata={SHA256_METADATA: file_sha256(path)},
+    def _publish(self, key: str, path: Path, stat: tuple[int, int]) -> bool:
+        """Create ``key`` from ``path`` unless it exists; True when the bucket changed."""
+        digest = file_sha256(path)
+        try:
+            with path.open("rb") as body:
+                self.s3.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=body,
+                    IfNoneMatch="*",
+                    Metadata={SHA256_METADATA: digest},
+                )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
+                raise
+            head = self.s3.head_object(Bucket=self.bucket, Key=key)
+            if head.get("Metadata", {}).get(SHA256_METADATA) == digest:
+                self._known[key] = stat  # the same bytes again (touched, or copied back): nothing to do
+                return False
+            log.warning(
+                "data dir: %s changed, but a published file is never replaced; refused "
+                "(publish a new version, or remove it first: .venv/bin/python -m admin … remove)",
+                key,
             )
-        self._known[key] = (stat.st_size, stat.st_mtime_ns)
+            self._refused[key] = stat
+            return False
+        log.info("data dir: %s is new, published", key)
+        self._known[key] = stat
+        self._refused.pop(key, None)
+        return True
 
     def _walk(self, *, report: bool = True) -> Iterator[tuple[str, Path]]:
         """Every ``(key, path)`` of DIR, sorted; other entries are skipped (and reported once)."""

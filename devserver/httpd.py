@@ -29,6 +29,15 @@ DRAIN_LIMIT = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
+def printable(text: str) -> str:
+    """``text`` for a log line: control characters (a forged line break, an escape) escaped.
+
+    >>> printable('GET /x\r\n127.0.0.1 "GET /admin" 200')
+    'GET /x\\r\\n127.0.0.1 "GET /admin" 200'
+    """
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class _BodyTooLarge(Exception):
     """The request body is over API Gateway's limit; ``drained``: it was read to its end."""
 
@@ -117,7 +126,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         access_log.info(
             '%s "%s" %d %d %.1fms',
             self.client_address[0],
-            self.requestline,
+            printable(self.requestline),
             response.status,
             sent,
             (time.monotonic() - started) * 1000,
@@ -180,7 +189,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if length.isdigit() and int(length) > limits.API_GATEWAY_MAX_BODY:
             self.close_connection = True
             self._send(gateway.reject_body(self.command))
-            access_log.info('%s "%s" 413 (before the body)', self.client_address[0], self.requestline)
+            access_log.info(
+                '%s "%s" 413 (before the body)', self.client_address[0], printable(self.requestline)
+            )
             return False
         return super().handle_expect_100()
 
