@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.multipart import MalformedForm, boundary_of, parse
+from handlers.multipart import MAX_PARTS, Form, MalformedForm, boundary_of, parse
 
 CT = "multipart/form-data; boundary=xYz"
 
@@ -49,7 +49,7 @@ def test_quoted_boundary() -> None:
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_parse_or_refuse(body: bytes) -> None:
     with contextlib.suppress(MalformedForm):
-        parse(body, CT)
+        assert_well_formed(parse(body, CT), body)
 
 
 @settings(max_examples=300)
@@ -71,5 +71,18 @@ def test_arbitrary_bytes_parse_or_refuse(body: bytes) -> None:
     )
 )
 def test_near_miss_structures_parse_or_refuse(pieces: list[bytes]) -> None:
+    body = b"".join(pieces)
     with contextlib.suppress(MalformedForm):
-        parse(b"".join(pieces), CT)
+        assert_well_formed(parse(body, CT), body)
+
+
+def assert_well_formed(form: Form, body: bytes) -> None:
+    """What any form the parser accepts must be: named parts, taken from the body, within bounds."""
+    assert len(form.fields) + len(form.files) <= MAX_PARTS
+    for name, values in form.fields.items():
+        assert name and values
+        for value in values:
+            assert value.encode() in body
+    for name, part in form.files.items():
+        assert name and part.content in body
+    assert b"--" + boundary_of(CT).encode() + b"--" in body  # only a body with its closing delimiter
