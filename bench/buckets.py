@@ -12,7 +12,7 @@ from handlers.catalog import Catalog
 from handlers.model import FileFacts
 from handlers.names import NormalizedName
 from handlers.storage import Storage
-from tests.support import dists
+from testkit import dists
 
 #: Projects with many files, by file count, in the 1,000-project bucket.
 BIG_PROJECTS = {10: "files-10", 100: "files-100", 1000: "files-1000"}

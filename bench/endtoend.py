@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.motoserver import free_port
-from tests.support import clients, dists
+from testkit import clients, dists
 
 DEPTH = 26
 ROOT = Path(__file__).resolve().parents[1]

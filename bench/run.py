@@ -15,12 +15,12 @@ from typing import Any
 
 import boto3
 
-from bench import buckets, coldstart, report
+from bench import buckets, coldstart, hostile, report
 from bench.measure import Figures, body_size, counting, measure, replayed_cpu_ms
 from handlers import api, clients, reindex
 from handlers.storage import Storage
 from handlers.tokens import TokenStore
-from tests.support.forms import CONTENT_TYPE, form_body, twine_fields
+from testkit.forms import CONTENT_TYPE, form_body, twine_fields
 
 RESULTS = Path(__file__).parent / "results"
 JSON_ACCEPT = "application/vnd.pypi.simple.v1+json"
@@ -43,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _environment(endpoint)
         results = _request_paths(small, large, args.runs)
         results["cold_start"] = coldstart.cold_start("/")
+        _log("worst-case uploads, each in a fresh interpreter ...")
+        token = TokenStore(Storage(clients.s3(), "bench-small")).create("bench-hostile", ("upload",))
+        results["hostile"] = hostile.worst_cases(endpoint, "bench-small", token)
+        results["largest_upload"] = hostile.largest_accepted(endpoint, "bench-small", token)
     if not args.no_clients:
         from bench import endtoend
 

@@ -22,9 +22,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.support import dists
-from tests.support.clients import isolated_env
-from tests.support.dists import Meta
+from testkit import dists
+from testkit.clients import isolated_env
+from testkit.dists import Meta
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60

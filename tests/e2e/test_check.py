@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from admin import check
+from testkit import clients, dists
+from testkit.dists import Meta
 from tests.e2e.conftest import BUCKET, REPO_ROOT, Running, free_port, running_devserver
-from tests.support import clients, dists
-from tests.support.dists import Meta
 
 pytestmark = pytest.mark.e2e
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from testkit import dists
+from testkit.dists import Meta
 from tests.e2e.conftest import running_devserver
 from tests.e2e.test_events import project_files, wait_for
-from tests.support import dists
-from tests.support.dists import Meta
 
 pytestmark = pytest.mark.e2e
 

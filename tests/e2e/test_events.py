@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from testkit import dists
+from testkit.clients import explain, pip
+from testkit.dists import Meta
 from tests.e2e.conftest import Running
-from tests.support import dists
-from tests.support.clients import explain, pip
-from tests.support.dists import Meta
 
 pytestmark = pytest.mark.e2e
 

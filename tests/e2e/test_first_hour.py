@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 
 from devserver import banner
+from testkit import clients, dists
+from testkit.dists import Meta
 from tests.e2e.conftest import CHAIN, READY_TIMEOUT, REAL, REPO_ROOT, Running, free_port
-from tests.support import clients, dists, shell
-from tests.support.dists import Meta
+from tests.support import shell
 
 pytestmark = pytest.mark.e2e
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from testkit.clients import explain, pip
 from tests.e2e.conftest import Running, Seed
-from tests.support.clients import explain, pip
 
 pytestmark = pytest.mark.e2e
 

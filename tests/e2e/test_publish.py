@@ -19,10 +19,11 @@ import requests
 from twine.package import PackageFile
 from twine.repository import Repository
 
+from testkit import clients, dists
+from testkit.dists import Meta
+from testkit.forms import CONTENT_TYPE, form_body, twine_fields
 from tests.e2e.conftest import BUCKET, REPO_ROOT, Running, running_devserver
-from tests.support import clients, dists, shell
-from tests.support.dists import Meta
-from tests.support.forms import CONTENT_TYPE, form_body, twine_fields
+from tests.support import shell
 
 pytestmark = pytest.mark.e2e
 JSON = "application/vnd.pypi.simple.v1+json"

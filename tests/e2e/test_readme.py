@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from testkit import clients, dists
+from testkit.dists import Meta
 from tests.e2e.conftest import REPO_ROOT, running_devserver
-from tests.support import clients, dists, shell
-from tests.support.dists import Meta
+from tests.support import shell
 
 pytestmark = pytest.mark.e2e
 

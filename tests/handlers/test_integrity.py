@@ -19,9 +19,9 @@ import pytest
 from admin.cli import main as admin
 from handlers import api, layout, reindex, tokens
 from handlers.storage import Storage
+from testkit import hostile
+from testkit.forms import form_body, twine_fields
 from tests.handlers.conftest import Index
-from tests.support import hostile
-from tests.support.forms import form_body, twine_fields
 from tests.support.proxy import body_of, headers_of, make_wheel, proxy_event
 
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -76,7 +76,7 @@ def test_another_spelling_of_a_published_wheel_is_refused(index: Index, token: s
 
 
 def test_one_sdist_per_release_whatever_its_spelling(index: Index, token: str) -> None:
-    from tests.support import dists
+    from testkit import dists
 
     def sdist(name: str, version: str) -> bytes:
         import tempfile

@@ -16,7 +16,7 @@ import pytest
 from pypi_simple import PyPISimple
 
 from handlers import distributions, uploads
-from tests.support.clients import explain, isolated_env, pip
+from testkit.clients import explain, isolated_env, pip
 
 #: Pinned, so the set is the same every run: popular projects, several build backends, both kinds,
 #: PKG-INFO first (setuptools) and last (flit), Metadata-Version 1.x to 2.4, License-Expression.

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.support import dists
+from testkit import dists
 
 EVENTS = Path(__file__).parent.parent / "events"
 

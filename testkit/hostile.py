@@ -12,7 +12,7 @@ import tarfile
 import zipfile
 import zlib
 
-from tests.support.dists import Meta
+from testkit.dists import Meta
 
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
