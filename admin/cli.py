@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from admin import check, errors
+from admin import check, controls, errors
 from handlers import layout, tokens, uploads
 from handlers.catalog import Catalog
 from handlers.clients import make_client
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         storage = _storage(args)
         command: Callable[[argparse.Namespace, Storage], int] = args.command
         return command(args, storage)
-    except CommandError as error:
+    except (CommandError, controls.ControlError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -110,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--project", action="append", default=[], help="limit uploads to this project (repeatable)"
     )
+    create.add_argument(
+        "--namespace",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="limit uploads to this reserved namespace, PREFIX and PREFIX-… (repeatable); the only "
+        "token besides a project token that may upload into it",
+    )
     create.add_argument("--expires-days", type=float, help="the token stops working after this many days")
     create.set_defaults(command=token_create)
     token.add_parser("list", help="list tokens (names, never secrets)").set_defaults(command=token_list)
@@ -140,6 +148,8 @@ def _parser() -> argparse.ArgumentParser:
     reindex.add_argument("project", nargs="?", help="only this project (default: everything)")
     reindex.set_defaults(command=reindex_command)
 
+    controls.add_commands(commands)
+
     live = commands.add_parser("check", help="prove a deployed index works end to end (admin/check.py)")
     check.add_arguments(live)
     live.set_defaults(command=check.command, live_check=True)
@@ -168,11 +178,13 @@ def token_create(args: argparse.Namespace, storage: Storage) -> int:
     if args.expires_days is not None and not args.expires_days > 0:
         raise CommandError("--expires-days must be more than 0 (leave it out for a token that never expires)")
     expires = int(time.time() + args.expires_days * 86400) if args.expires_days is not None else None
-    for project in args.project:
+    for project in args.project + args.namespace:
         if not is_valid_project_name(project):
-            raise CommandError(f"invalid project name: {project!r}")
+            raise CommandError(f"invalid project name or namespace: {project!r}")
     try:
-        token = tokens.TokenStore(storage).create(args.name, tuple(args.scope), tuple(args.project), expires)
+        token = tokens.TokenStore(storage).create(
+            args.name, tuple(args.scope), tuple(args.project), expires, tuple(args.namespace)
+        )
     except tokens.InvalidToken as error:
         raise CommandError(str(error)) from error
     scope_text = ", ".join(dict.fromkeys(args.scope))
@@ -195,7 +207,9 @@ def token_list(args: argparse.Namespace, storage: Storage) -> int:
             else time.strftime("%Y-%m-%d %H:%M", time.gmtime(record.expires))
         )
         state = " (expired)" if record.expired() else ""
-        projects = ",".join(record.projects) or "any"
+        projects = ",".join(record.projects) or ("none" if record.namespaces else "any")
+        if record.namespaces:
+            projects += "\tnamespaces=" + ",".join(record.namespaces)
         print(
             f"{record.name}\tscopes={','.join(record.scopes)}\tprojects={projects}\texpires={expiry}{state}"
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.layout import COMPAT_ROOT_KEY, GENERATED_PREFIX, TOKENS_PREFIX
+from handlers.layout import COMPAT_ROOT_KEY, GENERATED_PREFIX, OPERATOR_PREFIX, STATUS_PREFIX, TOKENS_PREFIX
 
 #: A policy document or statement: JSON-ready plain data.
 Document = dict[str, Any]
@@ -77,6 +77,11 @@ def generated_arns(bucket_arn: str) -> list[str]:
 def token_records_arn(bucket_arn: str) -> str:
     """The API tokens' records: written by operators (the admin CLI), read by the API only."""
     return f"{bucket_arn}/{TOKENS_PREFIX}*"
+
+
+def operator_data_arn(bucket_arn: str) -> str:
+    """The operators' controls (statuses, reserved namespaces): written by the admin CLI only."""
+    return f"{bucket_arn}/{OPERATOR_PREFIX}*"
 
 
 def project_files_arn(bucket_arn: str) -> str:
@@ -156,6 +161,12 @@ def reindex_policy(
             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             "Resource": token_records_arn(bucket_arn),
         },
+        {
+            "Sid": "NeverWriteOperatorData",
+            "Effect": "Deny",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": operator_data_arn(bucket_arn),
+        },
         _statement("UseOwnQueue", REINDEX_QUEUE_ACTIONS, queue_arn),
         _logs(log_group_arn),
     ]
@@ -201,7 +212,9 @@ def event_pattern(bucket_name: str) -> Document:
     """EventBridge pattern: this bucket's object and tag changes, except generated keys.
 
     ``anything-but`` with a list of wildcards excludes both the generated prefix and the exact key
-    ``index.html`` in one array element (elements of a pattern array are OR-ed, so two would not).
+    ``index.html`` in one array element (elements of a pattern array are OR-ed, so two would not);
+    a second element lets the project statuses through (operators write them; a status change
+    reaches the pages the way a file change does).
     """
     return {
         "source": ["aws.s3"],
@@ -217,7 +230,8 @@ def event_pattern(bucket_name: str) -> Document:
                                 _wildcard_literal(COMPAT_ROOT_KEY),
                             ]
                         }
-                    }
+                    },
+                    {"prefix": STATUS_PREFIX},
                 ]
             },
         },

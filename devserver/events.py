@@ -29,7 +29,7 @@ from urllib.parse import quote_plus
 from devserver import lambdas
 from devserver.s3 import REGION
 from handlers import contract
-from handlers.layout import is_generated
+from handlers.layout import is_generated, raises_events
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -185,10 +185,15 @@ class Poller:
         skipped: list[MessageTypeDef] = []
         for message in messages:
             body, change = as_delivered(message.get("Body", ""))
-            if change is not None and is_generated(change.key):
+            if change is not None and not raises_events(change.key):
                 skipped.append(message)  # the rule should have kept it out; never deliver it
                 continue
-            if change is not None and change.bucket == self.bucket and self.write_back:
+            if (
+                change is not None
+                and change.bucket == self.bucket
+                and self.write_back
+                and not is_generated(change.key)
+            ):
                 try:
                     self.write_back(change.key)
                 except Exception:

@@ -1,9 +1,10 @@
 """The index's HTTP surface: routes a :class:`Request` to a :class:`Response` (see DESIGN.md §4).
 
-A page costs one S3 GET of the data the reindexer wrote; a download redirect costs none (presigning
-is local); a ``.metadata`` request one GET. A miss (no page) costs at most two listings more before a
-client is sent to the fallback index, so a name the bucket holds is never resolved elsewhere. Paths
-are relative to the stage root (``…/simple/``).
+A page costs one S3 GET of the data the reindexer wrote; a download redirect one (the project's
+status: a quarantined project's files are not served; presigning is local); a ``.metadata`` request
+two. A miss (no page) costs the reserved namespaces (one GET a minute per warm function) and at most
+two listings before a client is sent to the fallback index, so a name that is reserved, or that the
+bucket holds, is never resolved elsewhere. Paths are relative to the stage root (``…/simple/``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from handlers import layout, negotiation, pages, tokens
 from handlers.catalog import Catalog
 from handlers.config import Settings
+from handlers.controls import namespace_of
 from handlers.http import (
     BadRequest,
     Forbidden,
@@ -38,6 +40,7 @@ from handlers.names import (
     normalize,
 )
 from handlers.negotiation import Format
+from handlers.registry import Registry
 from handlers.storage import NotModified, Storage, TooLarge
 from handlers.tokens import TokenRecord
 
@@ -130,8 +133,15 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
             requires_python=form.get("requires_python"),
             digests={name: value for name in uploads.DIGEST_FIELDS if (value := form.get(name))},
         )
-        if not record.may_upload_to(dist.project):
-            raise Forbidden(f"Forbidden: this token may not upload to {dist.project}")
+        registry = Registry(storage)
+        namespace = namespace_of(dist.project, registry.namespaces())
+        if not record.may_upload_to(dist.project, namespace):
+            reserved = f" (reserved namespace {namespace!r})" if namespace else ""
+            raise Forbidden(f"Forbidden: this token may not upload to {dist.project}{reserved}")
+        status = registry.status(dist.project)
+        if not status.status.takes_uploads:
+            why = f": {status.reason}" if status.reason else ""
+            raise BadRequest(f"{dist.project} is {status.status.value}; it takes no uploads{why}")
         created = uploads.publish(storage, dist, content.content)
     except uploads.UploadRefused as error:
         raise BadRequest(str(error)) from error
@@ -178,9 +188,13 @@ def _project(request: Request, settings: Settings, storage: Storage, segment: st
 
 
 def _miss(settings: Settings, storage: Storage, name: NormalizedName) -> Response:
-    """No page: a 404, or the fallback index, unless the bucket holds files of the name after all."""
+    """No page: a 404, or the fallback index unless the name is reserved or the bucket holds files
+    of it after all."""
     if not settings.fallback_index_url:
         raise NotFound(f"No such project: {name}")
+    namespace = namespace_of(name, Registry(storage).namespaces())
+    if namespace is not None:
+        raise NotFound(f"No such project: {name} (the name is reserved: namespace {namespace!r})")
     held = Catalog(storage).holds_files(name)
     if held is None:
         raise ServiceUnavailable(f"Cannot tell now whether {name} is held here; try again", RETRY_AFTER)
@@ -193,17 +207,21 @@ def _miss(settings: Settings, storage: Storage, name: NormalizedName) -> Respons
 
 def _file(request: Request, settings: Settings, storage: Storage, segment: str, filename: str) -> Response:
     folder = _project_name(segment)
+    if not is_safe_filename(filename.removesuffix(".metadata")):
+        raise BadRequest("Invalid filename")
+    # The one request a download costs: a quarantined project's files are not served.
+    status = Registry(storage).status(normalize(folder))
+    if not status.status.offers_files:
+        raise NotFound(f"{normalize(folder)} is quarantined: its files are not served")
     if filename.endswith(".metadata"):
         return _metadata(settings, storage, folder, filename[: -len(".metadata")])
-    if not is_safe_filename(filename):
-        raise BadRequest("Invalid filename")
     # The page links every file at its real folder, so the key is known without a request.
     url = storage.presign(f"{folder}/{filename}", settings.presigned_url_ttl, head=request.method == "HEAD")
     return redirect(302, url, {"Cache-Control": "no-store"})
 
 
 def _metadata(settings: Settings, storage: Storage, folder: str, filename: str) -> Response:
-    if not is_safe_filename(filename) or not filename.endswith(".whl"):
+    if not filename.endswith(".whl"):
         raise NotFound("No metadata for this file")
     key = layout.metadata_key(normalize(folder), filename)
     try:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from handlers import layout, pages, render
+from handlers.controls import ACTIVE, ProjectStatus
 from handlers.model import FileFacts, ProjectDetail
 from handlers.names import NormalizedName, normalize
 from handlers.storage import ListingTruncated, Storage
@@ -27,6 +28,8 @@ class Page:
     files: dict[str, FileFacts] = field(default_factory=dict)
     #: None: there is no page (or it is damaged and must be created again over ``damaged_etag``).
     etag: str | None = None
+    #: The status the page shows (PEP 792); a quarantined page lists no files.
+    status: ProjectStatus = ACTIVE
     #: The page exists but cannot be read; its ETag, so a repair writes over exactly that object.
     damaged_etag: str | None = None
 
@@ -77,10 +80,11 @@ class Catalog:
         if stored is None:
             return Page()
         try:
-            return Page(pages.read_project(stored.body, stored.metadata), stored.etag)
+            read = pages.read_project(stored.body, stored.metadata)
         except pages.DamagedPage as error:
             log.error("the page of %s is damaged (%s); a reindex writes it again", project, error)
             return Page(damaged_etag=stored.etag)
+        return Page(read.files, stored.etag, read.status)
 
     def published_files(self, project: NormalizedName) -> dict[str, FileFacts]:
         """The files a project's page lists, by S3 key (empty when it has no readable page)."""
@@ -110,9 +114,19 @@ class Catalog:
                     found.append(folder)
         return found
 
-    def write_page(self, project: NormalizedName, files: Mapping[str, FileFacts], etag: str | None) -> None:
-        """Render and store a page of ``files`` (by key), conditional on ``etag`` (None: create)."""
-        detail = ProjectDetail(project, listed_files(project, files))
+    def write_page(
+        self,
+        project: NormalizedName,
+        files: Mapping[str, FileFacts],
+        etag: str | None,
+        status: ProjectStatus = ACTIVE,
+    ) -> None:
+        """Render and store a page of ``files`` (by key), conditional on ``etag`` (None: create).
+
+        A quarantined project's page lists none of them.
+        """
+        shown = listed_files(project, files) if status.status.offers_files else ()
+        detail = ProjectDetail(project, shown, status)
         body, meta = pages.project_page(detail)
         self.storage.put(
             layout.project_page_key(project),

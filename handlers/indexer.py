@@ -24,10 +24,12 @@ from typing import TypeVar
 
 from handlers import core_metadata, layout
 from handlers.catalog import Catalog, Page, Root
+from handlers.controls import ACTIVE, ProjectStatus
 from handlers.layout import package_key
 from handlers.model import FileFacts, format_upload_time
 from handlers.names import NormalizedName, is_valid_project_name, normalize
 from handlers.notifications import Change, Kind
+from handlers.registry import Registry
 from handlers.storage import ListedObject, OpenedObject, PreconditionFailed, Storage
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class Indexer:
     def __init__(self, storage: Storage, *, sleep: Callable[[float], None] = time.sleep):
         self.storage = storage
         self.catalog = Catalog(storage)
+        self.registry = Registry(storage)
         self._sleep = sleep
 
     # -- events -------------------------------------------------------------------------------
@@ -73,8 +76,10 @@ class Indexer:
             if page.damaged:
                 # The page cannot say what was listed: rebuild it from every folder of the project.
                 folders = self.catalog.folders_of(project)
-                self._reindex_from(project, self.list_project(folders), page)
+                self._reindex_from(project, self.list_project(folders), page, self.registry.status(project))
                 return True
+            if not page.status.status.offers_files:
+                return True  # quarantined: nothing is listed; setting it active again relists all
             files = dict(page.files)
             for key, change in by_key.items():
                 facts = self._observe(project, change, files.get(key))
@@ -85,7 +90,7 @@ class Indexer:
             if page.etag is None and not files:
                 return False  # nothing to list for a project we never knew
             if files != page.files or page.etag is None:
-                self.catalog.write_page(project, files, page.etag)
+                self.catalog.write_page(project, files, page.etag, page.status)
             return True
 
         if self._retry(attempt) and (root.damaged or project not in root.projects):
@@ -173,22 +178,35 @@ class Indexer:
 
     # -- one project, from a listing ----------------------------------------------------------
     def reindex_project(
-        self, project: NormalizedName, listed: Iterable[ListedObject], *, list_in_root: bool = True
+        self,
+        project: NormalizedName,
+        listed: Iterable[ListedObject],
+        *,
+        list_in_root: bool = True,
+        status: ProjectStatus | None = None,
     ) -> None:
         """Rebuild one project's page from its listed objects (reusing facts of unchanged files).
 
-        ``list_in_root=False`` when the caller writes the root itself (a rebuild done in place).
+        ``list_in_root=False`` when the caller writes the root itself (a rebuild done in place);
+        ``status`` when the caller read it already (else one GET).
         """
         objects = [obj for obj in listed if package_key(obj.key) is not None]
-        self._retry(lambda: self._reindex_from(project, objects, self.catalog.read_page(project)))
+        known = self.registry.status(project) if status is None else status
+        self._retry(lambda: self._reindex_from(project, objects, self.catalog.read_page(project), known))
         if list_in_root:
             root = self.catalog.read_root()
             if root.damaged or project not in root.projects:
                 self._list_in_root(project, root)
 
-    def _reindex_from(self, project: NormalizedName, listed: Iterable[ListedObject], page: Page) -> None:
+    def _reindex_from(
+        self, project: NormalizedName, listed: Iterable[ListedObject], page: Page, status: ProjectStatus
+    ) -> None:
         if page.damaged:
             log.warning("rebuilding the damaged page of %s from its package files", project)
+        if not status.status.offers_files:
+            if page.status != status or page.etag is None:
+                self.catalog.write_page(project, {}, page.write_etag, status)
+            return
         files: dict[str, FileFacts] = {}
         for obj in listed:
             if package_key(obj.key) is None:
@@ -200,8 +218,21 @@ class Indexer:
                 facts = self._read_facts(project, obj.key, obj.size, None)
             if facts is not None:
                 files[obj.key] = facts
-        if files != page.files or page.etag is None:
-            self.catalog.write_page(project, files, page.write_etag)
+        if files != page.files or page.etag is None or page.status != status:
+            self.catalog.write_page(project, files, page.write_etag, status)
+
+    # -- a status change ------------------------------------------------------------------------
+    def apply_status(self, project: NormalizedName) -> None:
+        """Show ``project``'s status on its page: a quarantined page lists nothing, any other is
+        relisted from its folders (what was hidden comes back). A project with no files yet still
+        gets its page, so a status set ahead of the first upload holds."""
+        status = self.registry.status(project)
+        objects = self.list_project(self.catalog.folders_of(project))
+        self._retry(lambda: self._reindex_from(project, objects, self.catalog.read_page(project), status))
+        if any(package_key(obj.key) for obj in objects):
+            root = self.catalog.read_root()
+            if root.damaged or project not in root.projects:
+                self._list_in_root(project, root)
 
     def list_project(self, folders: Iterable[str]) -> list[ListedObject]:
         """The objects in the given folders (the spellings of one project): bounded by it."""
@@ -228,9 +259,17 @@ class Indexer:
         if fan_out is not None:
             fan_out([(name, sorted(folders[name])) for name in projects])
         else:
+            statuses = self.registry.statuses()  # one listing, not a GET per project
             with ThreadPoolExecutor(REBUILD_THREADS) as pool:
                 jobs = [
-                    pool.submit(self.reindex_project, n, listing[n], list_in_root=False) for n in projects
+                    pool.submit(
+                        self.reindex_project,
+                        n,
+                        listing[n],
+                        list_in_root=False,
+                        status=statuses.get(n, ACTIVE),
+                    )
+                    for n in projects
                 ]
                 for done, job in enumerate(as_completed(jobs), 1):
                     job.result()

@@ -8,7 +8,7 @@ and the admin CLI import these names instead of spelling them again.
 
 from __future__ import annotations
 
-from handlers.names import is_safe_filename, is_valid_project_name
+from handlers.names import is_safe_filename, is_valid_project_name, normalize
 
 #: Prefix of all generated data. Excluded from the event rule, so a reindex never triggers itself.
 GENERATED_PREFIX = ".pypi/"
@@ -26,6 +26,11 @@ ROOT_PAGE_KEY = GENERATED_PREFIX + "root"
 PROJECTS_PREFIX = GENERATED_PREFIX + "projects/"
 METADATA_PREFIX = GENERATED_PREFIX + "metadata/"
 TOKENS_PREFIX = GENERATED_PREFIX + "tokens/"
+#: Operators' controls (statuses, reserved namespaces): written by the admin CLI only, never by a
+#: function. Status changes raise events (the event rule lets this one prefix through).
+OPERATOR_PREFIX = GENERATED_PREFIX + "operator/"
+STATUS_PREFIX = OPERATOR_PREFIX + "status/"
+NAMESPACES_KEY = OPERATOR_PREFIX + "namespaces"
 
 
 def project_page_key(project: str) -> str:
@@ -41,6 +46,25 @@ def metadata_key(project: str, filename: str) -> str:
 def token_key(token_hash: str) -> str:
     """Key of an API token's record, by the hex SHA-256 of the token."""
     return TOKENS_PREFIX + token_hash
+
+
+def status_key(project: str) -> str:
+    """Key of a project's status (PEP 792), by normalized name."""
+    return STATUS_PREFIX + project
+
+
+def status_project(key: str) -> str | None:
+    """The normalized project a status key belongs to, else None."""
+    if not key.startswith(STATUS_PREFIX):
+        return None
+    project = key[len(STATUS_PREFIX) :]
+    return project if is_valid_project_name(project) and normalize(project) == project else None
+
+
+def raises_events(key: str) -> bool:
+    """True for keys whose changes the reindexer is told of: packages and project statuses, never
+    generated data (so a reindex never triggers itself)."""
+    return not is_generated(key) or status_project(key) is not None
 
 
 def is_generated(key: str) -> bool:

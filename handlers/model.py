@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from handlers.controls import ACTIVE, ProjectStatus
 from handlers.names import NormalizedName, is_safe_filename, normalize, version_of
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -65,10 +66,14 @@ class ProjectDetail:
     #: PEP 691 ``name`` (normalized).
     name: NormalizedName
     files: tuple[FileFacts, ...] = field(default=())
+    #: PEP 792 ``project-status``: a quarantined project's page lists no files.
+    status: ProjectStatus = ACTIVE
 
     def __post_init__(self) -> None:
         if normalize(self.name) != self.name:
             raise ValueError(f"project names are stored normalized: {self.name!r}")
+        if self.files and not self.status.status.offers_files:
+            raise ValueError(f"a quarantined project lists no files: {self.name!r}")
 
     @property
     def versions(self) -> list[str]:

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 from urllib.parse import unquote_plus
 
-from handlers.layout import package_key
+from handlers.layout import package_key, status_project
 from handlers.names import NormalizedName, normalize
 
 
@@ -80,6 +80,14 @@ class KeyChange:
 
 
 @dataclass(frozen=True)
+class StatusChange:
+    """An operator changed a project's status: its page shows it, and lists or hides its files."""
+
+    bucket: str
+    project: NormalizedName
+
+
+@dataclass(frozen=True)
 class ProjectJob:
     """Reindex one project from a listing of its folders (a fanned-out rebuild)."""
 
@@ -99,7 +107,7 @@ class Ignored:
     why: str
 
 
-Work = KeyChange | ProjectJob | Rebuild | Ignored
+Work = KeyChange | StatusChange | ProjectJob | Rebuild | Ignored
 
 
 def is_sqs_batch(event: Mapping[str, Any]) -> bool:
@@ -190,6 +198,9 @@ def _from_s3_record(record: Any) -> Work:
 
 
 def _key_change(bucket: str, key: str, kind: Kind, etag: Any, size: Any) -> Work:
+    status_of = status_project(key)
+    if status_of is not None:
+        return StatusChange(bucket, NormalizedName(status_of))
     parts = package_key(key)
     if parts is None:
         return Ignored(f"not a package key: {key!r}")

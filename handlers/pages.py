@@ -17,9 +17,11 @@ import gzip
 import json
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from handlers import render
+from handlers.controls import ACTIVE, ProjectStatus, Status
 from handlers.model import FileFacts, ProjectDetail
 from handlers.names import NormalizedName, is_valid_project_name, normalize
 
@@ -67,13 +69,28 @@ def inflate(gzipped: bytes) -> bytes:
         raise DamagedPage(f"stored page member does not inflate: {error}") from error
 
 
-def read_project(body: bytes, metadata: Mapping[str, str]) -> dict[str, FileFacts]:
-    """The files a stored project page lists, by S3 key."""
+@dataclass(frozen=True)
+class StoredProject:
+    """What a stored project page says: its files by S3 key, and the project's status."""
+
+    files: dict[str, FileFacts]
+    status: ProjectStatus = ACTIVE
+
+
+def read_project(body: bytes, metadata: Mapping[str, str]) -> StoredProject:
+    """The files and status a stored project page holds."""
     document = _json_of(body, metadata)
     try:
-        return {facts.key: facts for facts in map(file_from_json, document["files"])}
+        files = {facts.key: facts for facts in map(file_from_json, document["files"])}
     except (KeyError, TypeError, ValueError) as error:
         raise DamagedPage(f"stored project page with a bad files entry: {error}") from error
+    marker = document.get("project-status")
+    if marker is None:
+        return StoredProject(files)
+    try:
+        return StoredProject(files, ProjectStatus(Status(marker["status"]), marker.get("reason")))
+    except (KeyError, TypeError, ValueError) as error:
+        raise DamagedPage(f"stored project page with a bad project-status: {error}") from error
 
 
 def read_root(body: bytes, metadata: Mapping[str, str]) -> list[NormalizedName]:

@@ -64,6 +64,9 @@ def _run(
                         continue
                     changes[item.project].append(item.change)
                     senders[item.project].add(message_id)
+                elif isinstance(item, notifications.StatusChange):
+                    if item.bucket == settings.bucket:
+                        indexer.apply_status(item.project)
                 elif isinstance(item, notifications.ProjectJob):
                     indexer.reindex_project(item.project, indexer.list_project(item.folders))
                 elif isinstance(item, notifications.Rebuild):

@@ -14,10 +14,12 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from handlers.controls import ACTIVE
 from handlers.model import FileFacts, ProjectDetail, yanked_value
 from handlers.names import NormalizedName
 
-API_VERSION = "1.1"
+#: 1.4: PEP 792's project status (with PEP 700's fields of 1.1).
+API_VERSION = "1.4"
 _META_VERSION = f'<meta name="pypi:repository-version" content="{API_VERSION}">'
 
 
@@ -41,6 +43,7 @@ def project_html(detail: ProjectDetail) -> bytes:
         "<html>",
         "<head>",
         _META_VERSION,
+        *_status_meta(detail),
         f"<title>Links for {name}</title>",
         "</head>",
         "<body>",
@@ -86,13 +89,25 @@ def project_json(detail: ProjectDetail) -> bytes:
             "_etag": facts.etag,
         }
         files.append(entry)
-    page = {
+    page: dict[str, Any] = {
         "meta": {"api-version": API_VERSION},
         "name": detail.name,
         "versions": detail.versions,
         "files": files,
     }
+    if detail.status != ACTIVE:
+        page["project-status"] = {"status": detail.status.status.value, "reason": detail.status.reason}
     return _dump(page)
+
+
+def _status_meta(detail: ProjectDetail) -> list[str]:
+    """PEP 792's markers; ``active`` without a reason is left implicit."""
+    if detail.status == ACTIVE:
+        return []
+    lines = [f'<meta name="pypi:project-status" content="{detail.status.status.value}">']
+    if detail.status.reason:
+        lines.append(f'<meta name="pypi:project-status-reason" content="{escape(detail.status.reason)}">')
+    return lines
 
 
 def root_html(projects: Iterable[NormalizedName]) -> bytes:

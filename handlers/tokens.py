@@ -41,13 +41,16 @@ class TokenRecord:
 
     name: str
     scopes: tuple[str, ...]
-    #: Normalized projects an upload token may publish to; empty means any.
+    #: Normalized projects an upload token may publish to; with no namespaces either, any project
+    #: outside the reserved namespaces.
     projects: tuple[NormalizedName, ...] = ()
     #: Unix time after which the token no longer works; None for never.
     expires: int | None = None
     created: int = field(default_factory=lambda: int(time.time()))
     #: Hex SHA-256 of the token: the record's key.
     token_hash: str = ""
+    #: Reserved namespaces (prefixes) an upload token may publish into.
+    namespaces: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.isprintable() or len(self.name) > 100:
@@ -59,9 +62,21 @@ class TokenRecord:
         """True once the expiry has passed."""
         return self.expires is not None and (now if now is not None else time.time()) >= self.expires
 
-    def may_upload_to(self, project: NormalizedName) -> bool:
-        """True when the token may publish files of ``project``."""
-        return "upload" in self.scopes and (not self.projects or project in self.projects)
+    def may_upload_to(self, project: NormalizedName, namespace: str | None = None) -> bool:
+        """True when the token may publish files of ``project``, which is in the reserved
+        ``namespace`` (or in none).
+
+        Inside a reserved namespace only a token made for it, or for that very project, may upload;
+        outside, a token limited to projects or namespaces may upload only there.
+        """
+        if "upload" not in self.scopes:
+            return False
+        if project in self.projects:
+            return True
+        if namespace is not None:
+            return namespace in self.namespaces
+        in_own_namespace = any(project == p or project.startswith(p + "-") for p in self.namespaces)
+        return in_own_namespace or (not self.projects and not self.namespaces)
 
     def to_json(self) -> bytes:
         """The stored form."""
@@ -72,6 +87,7 @@ class TokenRecord:
                 "projects": list(self.projects),
                 "expires": self.expires,
                 "created": self.created,
+                "namespaces": list(self.namespaces),
             },
             sort_keys=True,
         ).encode()
@@ -87,6 +103,7 @@ class TokenRecord:
             expires=raw.get("expires"),
             created=int(raw.get("created") or 0),
             token_hash=token_hash,
+            namespaces=tuple(normalize(p) for p in raw.get("namespaces") or ()),
         )
 
 
@@ -157,13 +174,18 @@ class TokenStore:
         scopes: tuple[str, ...],
         projects: tuple[str, ...] = (),
         expires: int | None = None,
+        namespaces: tuple[str, ...] = (),
     ) -> str:
         """Store a new token's record and return the token (the only time it is seen)."""
         if any(record.name == name for record in self.list()):
             raise InvalidToken(f"a token named {name!r} exists; revoke it first or pick another name")
         token = new_token()
         record = TokenRecord(
-            name, tuple(dict.fromkeys(scopes)), tuple(normalize(p) for p in projects), expires
+            name,
+            tuple(dict.fromkeys(scopes)),
+            tuple(normalize(p) for p in projects),
+            expires,
+            namespaces=tuple(normalize(p) for p in namespaces),
         )
         self.storage.put(
             layout.token_key(hash_token(token)),

@@ -82,6 +82,7 @@ SCOPED_RESOURCES = {
     f"{BUCKET}/{layout.GENERATED_PREFIX}*",
     f"{BUCKET}/{layout.COMPAT_ROOT_KEY}",
     f"{BUCKET}/{layout.TOKENS_PREFIX}*",
+    f"{BUCKET}/{layout.OPERATOR_PREFIX}*",
     f"{LOGS}:*",
     QUEUE,
     KEY,
@@ -294,7 +295,27 @@ def test_event_pattern_ignores_other_events_and_buckets() -> None:
 
 def test_event_pattern_excludes_in_one_element_from_the_layout_constants() -> None:
     # Elements of a pattern array are OR-ed: both exclusions must sit in the one anything-but.
-    (condition,) = policies.event_pattern("b")["detail"]["object"]["key"]
+    condition, statuses = policies.event_pattern("b")["detail"]["object"]["key"]
     assert condition == {
         "anything-but": {"wildcard": [layout.GENERATED_PREFIX + "*", layout.COMPAT_ROOT_KEY]}
     }
+    assert statuses == {"prefix": layout.STATUS_PREFIX}
+
+
+def test_event_pattern_lets_status_changes_through_and_nothing_else_operators_write() -> None:
+    assert _matches(_event(layout.status_key("foo-bar"), "Object Created"))
+    assert _matches(_event(layout.status_key("foo-bar"), "Object Deleted"))
+    assert not _matches(_event(layout.NAMESPACES_KEY))
+    assert not _matches(_event(layout.STATUS_PREFIX.rstrip("/")))
+
+
+OPERATOR_KEYS = [layout.status_key("foo-bar"), layout.NAMESPACES_KEY]
+
+
+@pytest.mark.parametrize("key", OPERATOR_KEYS)
+def test_neither_function_writes_operator_data_and_both_read_it(key: str) -> None:
+    arn = f"{BUCKET}/{key}"
+    for document in (_api(), _reindex()):
+        for action in ("s3:PutObject", "s3:DeleteObject"):
+            assert not allowed(document, action, arn, {"s3:if-none-match": "*"}), action
+        assert allowed(document, "s3:GetObject", arn)

@@ -162,7 +162,7 @@ class LyingIndex(http.server.BaseHTTPRequestHandler):
         json_accepted = "json" in (self.headers.get("Accept") or "")
         if self.path == "/simple/":
             body, kind = (
-                (json.dumps({"meta": {"api-version": "1.1"}, "projects": [{"name": "demo"}]}), check.JSON)
+                (json.dumps({"meta": {"api-version": "1.4"}, "projects": [{"name": "demo"}]}), check.JSON)
                 if json_accepted
                 else ('<a href="demo/">demo</a>', "text/html")
             )
@@ -174,7 +174,7 @@ class LyingIndex(http.server.BaseHTTPRequestHandler):
                 "hashes": {"sha256": wrong},
             }
             body, kind = (
-                (json.dumps({"meta": {"api-version": "1.1"}, "name": "demo", "files": [file]}), check.JSON)
+                (json.dumps({"meta": {"api-version": "1.4"}, "name": "demo", "files": [file]}), check.JSON)
                 if json_accepted
                 else (f'<a href="demo-1.0-py3-none-any.whl#sha256={wrong}">x</a>', "text/html")
             )

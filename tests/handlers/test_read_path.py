@@ -50,7 +50,7 @@ def test_recorded_event_gets_the_json_page_gzipped(populated: Index) -> None:
     assert response["multiValueHeaders"]["Content-Type"] == [JSON]
     assert "Accept" in response["multiValueHeaders"]["Vary"][0]
     page = json.loads(gzip.decompress(body_of(response)))
-    assert page["meta"]["api-version"] == "1.1"
+    assert page["meta"]["api-version"] == "1.4"
     assert [f["filename"] for f in page["files"]] == [
         "foo-bar-baz-2.0.tar.gz",
         "foo_bar_baz-1.0-py3-none-any.whl",
@@ -79,13 +79,13 @@ def test_html_page_escapes_and_carries_every_attribute(populated: Index) -> None
     response = populated.get("/foo-bar-baz/")
     assert headers_of(response)["Content-Type"] == "text/html; charset=utf-8"
     html = body_of(response).decode()
-    assert '<meta name="pypi:repository-version" content="1.1">' in html
+    assert '<meta name="pypi:repository-version" content="1.4">' in html
     assert 'data-requires-python="&gt;=3.8,&lt;4"' in html
     assert 'data-core-metadata="sha256=' in html and 'data-dist-info-metadata="sha256=' in html
     assert 'href="../Foo.Bar_baz/foo_bar_baz-1.0-py3-none-any.whl#sha256=' in html
 
 
-def test_costs_one_get_per_page_and_none_per_redirect(populated: Index) -> None:
+def test_costs_one_get_per_page_and_per_redirect(populated: Index) -> None:
     for path in ("/", "/foo-bar-baz/", "/zope-interface/"):
         populated.counter.reset()
         assert populated.get(path)["statusCode"] == 200
@@ -93,7 +93,7 @@ def test_costs_one_get_per_page_and_none_per_redirect(populated: Index) -> None:
     populated.counter.reset()
     response = populated.get("/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl")
     assert response["statusCode"] == 302
-    assert populated.counter.total == 0
+    assert dict(populated.counter.calls) == {"GetObject": 1}  # the project's status: not quarantined
     # The presigned URL works, and it is for this very object.
     download = requests.get(headers_of(response)["Location"], timeout=10)
     assert download.content == make_wheel("foo-bar-baz", "2.0")
@@ -177,7 +177,7 @@ def test_gzip_only_when_accepted(populated: Index) -> None:
 def test_empty_bucket_serves_an_empty_root(index: Index) -> None:
     response = index.get("/", accept=JSON)
     assert response["statusCode"] == 200
-    assert json.loads(body_of(response)) == {"meta": {"api-version": "1.1"}, "projects": []}
+    assert json.loads(body_of(response)) == {"meta": {"api-version": "1.4"}, "projects": []}
 
 
 def test_root_lists_normalized_projects(populated: Index) -> None:

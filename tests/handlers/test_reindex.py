@@ -188,7 +188,7 @@ def test_keys_with_spaces_and_generated_keys_are_ignored(seeded: Index) -> None:
 
 def test_corrupt_wheel_is_listed_without_metadata_and_the_rest_still_indexed(seeded: Index) -> None:
     seeded.put("mixed/mixed-1.0-py3-none-any.whl", b"not a zip at all")
-    seeded.put("mixed/mixed-1.1-py3-none-any.whl", make_wheel("mixed", "1.1"))
+    seeded.put("mixed/mixed-1.1-py3-none-any.whl", make_wheel("mixed", "1.4"))
     seeded.put("mixed/mixed-1.0.tar.gz", b"\x1f\x8b garbage")
     reindex.handler({"rebuild": True}, None)
     files = {f["filename"]: f for f in page(seeded, "mixed")["files"]}

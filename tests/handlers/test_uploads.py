@@ -110,7 +110,7 @@ def test_reupload_into_another_folder_spelling_is_refused(private: Index, upload
 
 REFUSALS = [
     ("name", {"name": "other"}),
-    ("version", {"version": "1.1"}),
+    ("version", {"version": "1.4"}),
     ("sha256", {"sha256_digest": "0" * 64}),
     ("md5", {"md5_digest": "0" * 32}),
     ("blake2", {"blake2_256_digest": "0" * 64}),

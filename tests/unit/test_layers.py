@@ -30,8 +30,9 @@ PURE = [
     "config",
     "contract",
     "notifications",
+    "controls",
 ]
-STORAGE = ["storage", "catalog", "tokens", "uploads", "indexer"]
+STORAGE = ["storage", "catalog", "registry", "tokens", "uploads", "indexer"]
 ENTRY_POINTS = ["app", "api", "reindex", "clients"]
 
 
@@ -91,7 +92,7 @@ def test_pure_modules_work_without_boto3() -> None:
         from handlers.negotiation import Format, select
         detail = model.ProjectDetail(names.normalize("Foo.Bar"))
         body, meta = pages.project_page(detail)
-        assert pages.read_project(body, meta) == {{}}
+        assert pages.read_project(body, meta).files == {{}}
         assert select("application/vnd.pypi.simple.v1+json") is Format.JSON_V1
         assert b"foo-bar" in render.project_html(detail)
         print("ok")

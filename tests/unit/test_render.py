@@ -46,7 +46,7 @@ def parsed_pages() -> tuple[ProjectPage, ProjectPage]:
 
 def test_html_and_json_agree_through_pypi_simple() -> None:
     html, js = parsed_pages()
-    assert html.repository_version == js.repository_version == "1.1"
+    assert html.repository_version == js.repository_version == "1.4"
     assert len(html.packages) == len(js.packages) == 3
     for from_html, from_json in zip(html.packages, js.packages, strict=True):
         assert from_html.filename == from_json.filename
@@ -84,7 +84,7 @@ def test_root_pages_agree() -> None:
     html = IndexPage.from_html(root_html(names).decode())
     js = IndexPage.from_json_data(json.loads(root_json(names)))
     assert html.projects == js.projects == ["a", "foo-bar"]
-    assert html.repository_version == js.repository_version == "1.1"
+    assert html.repository_version == js.repository_version == "1.4"
 
 
 def test_stored_page_packs_both_formats() -> None:
