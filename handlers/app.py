@@ -14,9 +14,7 @@ import logging
 import re
 
 from handlers import layout, negotiation, pages, tokens
-from handlers.catalog import Catalog
 from handlers.config import Settings
-from handlers.controls import namespace_of
 from handlers.http import (
     BadRequest,
     Forbidden,
@@ -40,7 +38,6 @@ from handlers.names import (
     normalize,
 )
 from handlers.negotiation import Format
-from handlers.registry import Registry
 from handlers.storage import NotModified, Storage, TooLarge
 from handlers.tokens import TokenRecord
 
@@ -107,6 +104,8 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
     """twine's legacy upload API (and ``uv publish``): one distribution per POST."""
     # Imported here: reads, by far the most requests, never pay for the archive readers.
     from handlers import multipart, uploads
+    from handlers.controls import namespace_of
+    from handlers.registry import Registry
 
     if not settings.uploads_enabled:
         raise MethodNotAllowed("Uploads are not enabled on this index", READ_METHODS)
@@ -192,6 +191,10 @@ def _miss(settings: Settings, storage: Storage, name: NormalizedName) -> Respons
     of it after all."""
     if not settings.fallback_index_url:
         raise NotFound(f"No such project: {name}")
+    from handlers.catalog import Catalog
+    from handlers.controls import namespace_of
+    from handlers.registry import Registry
+
     namespace = namespace_of(name, Registry(storage).namespaces())
     if namespace is not None:
         raise NotFound(f"No such project: {name} (the name is reserved: namespace {namespace!r})")
@@ -210,6 +213,8 @@ def _file(request: Request, settings: Settings, storage: Storage, segment: str, 
     if not is_safe_filename(filename.removesuffix(".metadata")):
         raise BadRequest("Invalid filename")
     # The one request a download costs: a quarantined project's files are not served.
+    from handlers.registry import Registry
+
     status = Registry(storage).status(normalize(folder))
     if not status.status.offers_files:
         raise NotFound(f"{normalize(folder)} is quarantined: its files are not served")

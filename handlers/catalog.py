@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from handlers import layout, pages, render
+from handlers import layout, pages
 from handlers.controls import ACTIVE, ProjectStatus
 from handlers.model import FileFacts, ProjectDetail
 from handlers.names import NormalizedName, normalize
@@ -151,6 +151,8 @@ class Catalog:
 
     def write_root(self, projects: list[NormalizedName], etag: str | None) -> None:
         """Store the root listing ``projects``, conditional on ``etag``, then its ``index.html`` copy."""
+        from handlers import render  # only the reindexer renders: page reads never load it
+
         html = render.root_html(projects)
         body, meta = pages.pack(html, render.root_json(projects))
         self.storage.put(

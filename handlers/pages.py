@@ -18,12 +18,13 @@ import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from handlers import render
-from handlers.controls import ACTIVE, ProjectStatus, Status
-from handlers.model import FileFacts, ProjectDetail
 from handlers.names import NormalizedName, is_valid_project_name, normalize
+
+if TYPE_CHECKING:  # page reads slice members only: the model loads on the reindexer's paths
+    from handlers.controls import ProjectStatus
+    from handlers.model import FileFacts, ProjectDetail
 
 #: Object metadata (``x-amz-meta-html-length``): where the HTML member ends and the JSON one starts.
 HTML_LENGTH_METADATA = "html-length"
@@ -44,6 +45,8 @@ def pack(html: bytes, json_page: bytes) -> tuple[bytes, dict[str, str]]:
 
 def project_page(detail: ProjectDetail) -> tuple[bytes, dict[str, str]]:
     """A project's stored page: body and object metadata."""
+    from handlers import render  # only the reindexer renders: page reads never load it
+
     return pack(render.project_html(detail), render.project_json(detail))
 
 
@@ -74,11 +77,13 @@ class StoredProject:
     """What a stored project page says: its files by S3 key, and the project's status."""
 
     files: dict[str, FileFacts]
-    status: ProjectStatus = ACTIVE
+    status: ProjectStatus
 
 
 def read_project(body: bytes, metadata: Mapping[str, str]) -> StoredProject:
     """The files and status a stored project page holds."""
+    from handlers.controls import ACTIVE, ProjectStatus, Status
+
     document = _json_of(body, metadata)
     try:
         files = {facts.key: facts for facts in map(file_from_json, document["files"])}
@@ -86,7 +91,7 @@ def read_project(body: bytes, metadata: Mapping[str, str]) -> StoredProject:
         raise DamagedPage(f"stored project page with a bad files entry: {error}") from error
     marker = document.get("project-status")
     if marker is None:
-        return StoredProject(files)
+        return StoredProject(files, ACTIVE)
     try:
         return StoredProject(files, ProjectStatus(Status(marker["status"]), marker.get("reason")))
     except (KeyError, TypeError, ValueError) as error:
@@ -107,6 +112,8 @@ def read_root(body: bytes, metadata: Mapping[str, str]) -> list[NormalizedName]:
 
 def file_from_json(entry: dict[str, Any]) -> FileFacts:
     """One ``files`` entry of a stored JSON page, read back into facts."""
+    from handlers.model import FileFacts
+
     yanked = entry.get("yanked", False)
     metadata = entry.get("core-metadata")
     return FileFacts(
