@@ -92,7 +92,7 @@ class HttpResponse:
 
 
 @dataclass(frozen=True)
-class Route:
+class MatchedRoute:
     """A matched resource: which one, the path below the stage and the ``{package+}`` value."""
 
     resource: str
@@ -127,7 +127,7 @@ def split_target(target: str) -> tuple[str, str]:
     return path, query
 
 
-def match(method: str, path: str) -> Route | None:
+def match(method: str, path: str) -> MatchedRoute | None:
     """The resource serving ``method`` on ``path`` (with the stage), or None for a missing route."""
     stage_root = "/" + STAGE
     if path == stage_root:
@@ -144,10 +144,10 @@ def match(method: str, path: str) -> Route | None:
             return None
     if method not in ROUTES[resource]:
         return None
-    return Route(resource, below, package)
+    return MatchedRoute(resource, below, package)
 
 
-def to_event(request: HttpRequest, route: Route, api: Api, request_id: str) -> dict[str, Any]:
+def to_event(request: HttpRequest, route: MatchedRoute, api: Api, request_id: str) -> dict[str, Any]:
     """The REST v1 proxy event API Gateway builds for ``request`` on ``route``."""
     path, query = split_target(request.target)
     headers, multi_headers = _event_headers(request)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TextIO
 
 from devserver import lambdas
+from devserver.aws import ACCESS_KEY, REGION, SECRET_KEY, EmbeddedAWS, create_bucket, wire_events
 from devserver.banner import Banner
 from devserver.datadir import DataDir, Watcher
-from devserver.events import Poller
+from devserver.delivery import Poller
 from devserver.httpd import GatewayServer
-from devserver.s3 import ACCESS_KEY, REGION, SECRET_KEY, EmbeddedAWS, create_bucket, wire_events
 from handlers import api, contract, reindex
 
 log = logging.getLogger(__name__)

@@ -180,7 +180,8 @@ def test_rule_feeds_the_queue_which_feeds_the_reindexer(graph: Graph) -> None:
         "Object Tags Deleted",
     ]
     assert pattern["detail"]["object"]["key"] == [
-        {"anything-but": {"wildcard": [f"{layout.GENERATED_PREFIX}*", layout.COMPAT_ROOT_KEY]}}
+        {"anything-but": {"wildcard": [f"{layout.GENERATED_PREFIX}*", layout.COMPAT_ROOT_KEY]}},
+        {"prefix": layout.STATUS_PREFIX},  # status changes reach the reindexer like file changes
     ]
     target = graph.one(TARGET)
     assert target.inputs["rule"] == rule.state["name"]

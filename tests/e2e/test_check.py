@@ -17,7 +17,7 @@ import pytest
 from admin import check
 from testkit import clients, dists
 from testkit.dists import Meta
-from tests.e2e.conftest import BUCKET, REPO_ROOT, Running, free_port, running_devserver
+from tests.support.devserver import BUCKET, REPO_ROOT, Running, free_port, running_devserver
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,7 @@ from admin.cli import main as admin
 from testkit import dists
 from testkit.clients import explain, pip, uv
 from testkit.dists import Meta
-from tests.e2e.conftest import Running
-from tests.e2e.test_events import project_files, put, wait_for
+from tests.support.devserver import Running, project_files, put, wait_for
 
 
 def status(running: Running, *args: str) -> None:

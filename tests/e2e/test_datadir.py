@@ -9,8 +9,7 @@ import pytest
 
 from testkit import dists
 from testkit.dists import Meta
-from tests.e2e.conftest import running_devserver
-from tests.e2e.test_events import project_files, wait_for
+from tests.support.devserver import project_files, running_devserver, wait_for
 
 pytestmark = pytest.mark.e2e
 

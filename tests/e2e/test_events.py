@@ -4,48 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
-import requests
 
 from testkit import dists
 from testkit.clients import explain, pip
 from testkit.dists import Meta
-from tests.e2e.conftest import Running
+from tests.support.devserver import Running, project_files, put, wait_for
 
 pytestmark = pytest.mark.e2e
 
 JSON = "application/vnd.pypi.simple.v1+json"
 _T = TypeVar("_T")
-
-
-def wait_for(check: Callable[[], _T | None], timeout: float = 30.0, what: str = "") -> _T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.2)
-
-
-def project_files(running: Running, project: str) -> dict[str, dict[str, Any]]:
-    """The files of a project page (JSON), by filename; empty when there is no page."""
-    response = requests.get(
-        f"{running.index_url}{project}/", headers={"Accept": JSON}, timeout=10, allow_redirects=False
-    )
-    if response.status_code != 200:
-        return {}
-    return {f["filename"]: f for f in json.loads(response.text)["files"]}
-
-
-def put(running: Running, key: str, path: Path) -> None:
-    running.s3().put_object(Bucket=running.bucket, Key=key, Body=path.read_bytes())
 
 
 def test_a_yank_tag_shows_and_survives_in_the_data_dir(

@@ -25,8 +25,8 @@ import pytest
 from devserver import banner
 from testkit import clients, dists
 from testkit.dists import Meta
-from tests.e2e.conftest import CHAIN, READY_TIMEOUT, REAL, REPO_ROOT, Running, free_port
 from tests.support import shell
+from tests.support.devserver import CHAIN, READY_TIMEOUT, REAL, REPO_ROOT, Running, free_port
 
 pytestmark = pytest.mark.e2e
 

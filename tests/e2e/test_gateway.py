@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from tests.e2e.conftest import BUCKET, Running, Seed
+from tests.support.devserver import BUCKET, Running, Seed
 
 pytestmark = pytest.mark.e2e
 

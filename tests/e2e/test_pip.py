@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from testkit.clients import explain, pip
-from tests.e2e.conftest import Running, Seed
+from tests.support.devserver import Running, Seed
 
 pytestmark = pytest.mark.e2e
 

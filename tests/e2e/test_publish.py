@@ -22,8 +22,8 @@ from twine.repository import Repository
 from testkit import clients, dists
 from testkit.dists import Meta
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
-from tests.e2e.conftest import BUCKET, REPO_ROOT, Running, running_devserver
 from tests.support import shell
+from tests.support.devserver import BUCKET, REPO_ROOT, Running, running_devserver
 
 pytestmark = pytest.mark.e2e
 JSON = "application/vnd.pypi.simple.v1+json"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pypi_simple import ACCEPT_HTML_ONLY, ACCEPT_JSON_ONLY, PyPISimple
 
-from tests.e2e.conftest import Running, Seed
+from tests.support.devserver import Running, Seed
 
 pytestmark = pytest.mark.e2e
 

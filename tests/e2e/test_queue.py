@@ -19,8 +19,8 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from devserver import s3
-from devserver.events import Poller
+from devserver import aws as embedded
+from devserver.delivery import Poller
 from handlers import contract
 
 pytestmark = pytest.mark.e2e
@@ -56,20 +56,20 @@ class Recorder:
 
 @dataclass
 class Road:
-    aws: s3.EmbeddedAWS
+    aws: embedded.EmbeddedAWS
     bucket: str
-    wiring: s3.Wiring
+    wiring: embedded.Wiring
     recorder: Recorder
     written_back: list[str]
 
 
 @pytest.fixture(scope="module")
 def road() -> Iterator[Road]:
-    aws = s3.EmbeddedAWS("127.0.0.1", 0)
+    aws = embedded.EmbeddedAWS("127.0.0.1", 0)
     aws.start()
     bucket = f"queue-test-{uuid.uuid4().hex[:8]}"
-    s3.create_bucket(aws, bucket)
-    wiring = s3.wire_events(aws, bucket)
+    embedded.create_bucket(aws, bucket)
+    wiring = embedded.wire_events(aws, bucket)
     # Retries in one second instead of five, so the dead-letter test is quick.
     aws.sqs().set_queue_attributes(QueueUrl=wiring.queue_url, Attributes={"VisibilityTimeout": "1"})
     recorder = Recorder()

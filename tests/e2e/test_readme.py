@@ -17,8 +17,8 @@ import pytest
 
 from testkit import clients, dists
 from testkit.dists import Meta
-from tests.e2e.conftest import REPO_ROOT, running_devserver
 from tests.support import shell
+from tests.support.devserver import REPO_ROOT, running_devserver
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from testkit.clients import explain, uv
-from tests.e2e.conftest import Running
+from tests.support.devserver import Running
 
 pytestmark = pytest.mark.e2e
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from handlers import api, clients
-from tests.support.proxy import proxy_event
+from handlers import clients
+from tests.support.moto import Index, S3Counter
 
 
 @pytest.fixture(scope="session")
@@ -26,43 +23,6 @@ def s3_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-@dataclass
-class S3Counter:
-    """Counts the HTTP requests the handlers' S3 client sends, by operation."""
-
-    calls: Counter[str] = field(default_factory=Counter)
-
-    def __call__(self, **kwargs: Any) -> None:
-        self.calls[kwargs["event_name"].rsplit(".", 1)[-1]] += 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-
-@dataclass
-class Index:
-    """A fresh bucket wired to the handlers, plus helpers to drive them."""
-
-    bucket: str
-    s3: Any
-    counter: S3Counter
-
-    def put(self, key: str, body: bytes, **kwargs: Any) -> str:
-        return str(self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, **kwargs)["ETag"]).strip('"')
-
-    def get(
-        self, path: str, *, accept: str | None = None, method: str = "GET", **headers: str
-    ) -> dict[str, Any]:
-        all_headers = {k.replace("_", "-"): v for k, v in headers.items()}
-        if accept is not None:
-            all_headers["Accept"] = accept
-        return api.handler(proxy_event(method, path, all_headers), None)
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from handlers import clients as handler_clients
 from handlers import reindex
 from handlers.storage import Storage
 from testkit import clients
-from tests.handlers.conftest import Index
 from tests.support import shell
+from tests.support.moto import Index
 from tests.support.proxy import body_of, make_wheel
 
 JSON = "application/vnd.pypi.simple.v1+json"

@@ -12,7 +12,7 @@ import pytest
 from devserver import datadir
 from devserver.datadir import DataDir
 from devserver.httpd import printable
-from tests.handlers.conftest import Index
+from tests.support.moto import Index
 from tests.support.proxy import make_wheel
 
 KEY = "demo/demo-1.0-py3-none-any.whl"

@@ -21,7 +21,7 @@ from handlers import api, layout, reindex, tokens
 from handlers.storage import Storage
 from testkit import hostile
 from testkit.forms import form_body, twine_fields
-from tests.handlers.conftest import Index
+from tests.support.moto import Index
 from tests.support.proxy import body_of, headers_of, make_wheel, proxy_event
 
 JSON = "application/vnd.pypi.simple.v1+json"

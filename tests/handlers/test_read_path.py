@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers import reindex
-from tests.handlers.conftest import Index
+from tests.support.moto import Index
 from tests.support.proxy import body_of, headers_of, load_event, make_wheel
 
 JSON = "application/vnd.pypi.simple.v1+json"

@@ -15,8 +15,8 @@ from handlers import reindex, storage
 from handlers.indexer import Indexer
 from handlers.names import NormalizedName
 from handlers.storage import ListedObject, Storage
-from tests.handlers.conftest import Index
 from tests.support.events import s3_event, sqs_batch
+from tests.support.moto import Index
 from tests.support.proxy import body_of, make_wheel
 
 JSON = "application/vnd.pypi.simple.v1+json"

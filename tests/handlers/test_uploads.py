@@ -14,7 +14,7 @@ import pytest
 from handlers import api, reindex, tokens
 from handlers.storage import Storage
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
-from tests.handlers.conftest import Index
+from tests.support.moto import Index
 from tests.support.proxy import body_of, headers_of, make_wheel, proxy_event
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from devserver import lambdas
-from devserver.s3 import REGION
+from devserver.aws import REGION
 from handlers import contract
 from handlers.layout import is_generated, raises_events
 
