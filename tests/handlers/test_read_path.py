@@ -271,3 +271,68 @@ def test_presigned_url_ttl_comes_from_the_environment(
 def test_no_path_header_or_method_gets_a_5xx(index: Index, path: str, accept: str, method: str) -> None:
     response = index.get("/" + path, accept=accept, method=method)
     assert 200 <= response["statusCode"] < 500, (path, accept, method)
+
+
+@pytest.mark.parametrize(
+    ("event_file", "expected"),
+    [
+        ("api_custom_domain_project.json", '"name":"foo-bar-baz"'),
+        ("api_custom_domain_root.json", "foo-bar-baz"),
+    ],
+)
+def test_behind_a_custom_domain_the_base_path_never_matters(
+    populated: Index, event_file: str, expected: str
+) -> None:
+    # API Gateway puts the mapping's base path ("/simple") into `path`; resource and
+    # pathParameters do not carry it, and only the trailing slash is taken from `path`.
+    from handlers import api
+
+    event = load_event(event_file)
+    event["multiValueHeaders"]["Accept-Encoding"] = ["identity"]
+    event["headers"]["Accept-Encoding"] = "identity"
+    response = api.handler(event, None)
+    assert response["statusCode"] == 200, body_of(response)
+    assert expected in body_of(response).decode()
+    download = load_event("api_custom_domain_project.json")
+    download["path"] = "/simple/foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl"
+    download["pathParameters"] = {"package": "foo-bar-baz/foo_bar_baz-2.0-py3-none-any.whl"}
+    assert api.handler(download, None)["statusCode"] == 302
+
+
+def test_one_json_access_line_per_request_and_never_a_credential(
+    populated: Index, caplog: pytest.LogCaptureFixture
+) -> None:
+    from handlers import api
+
+    event = load_event("api_custom_domain_project.json")
+    event["headers"]["Authorization"] = "Basic X190b2tlbl9fOnNweXBpLXNlY3JldA=="
+    with caplog.at_level("INFO", logger="handlers.api"):
+        api.handler(event, type("Context", (), {"aws_request_id": "req-1"})())
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
+    assert len(lines) == 1
+    (line,) = lines
+    assert line["requestId"] == "req-1" and line["ip"] == "203.0.113.7" and line["status"] == 200
+    assert (
+        line["method"] == "GET" and line["path"] == "/foo-bar-baz/" and line["userAgent"].startswith("pip/")
+    )
+    assert isinstance(line["ms"], float)
+    assert "X190b2tlbl9f" not in caplog.text and "spypi-secret" not in caplog.text
+
+
+def test_the_first_call_logs_the_runtime_versions_once(
+    populated: Index, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib import metadata
+
+    from handlers import api
+
+    monkeypatch.setattr(api, "_first_call", True)
+    with caplog.at_level("INFO", logger="handlers.api"):
+        populated.get("/")
+        populated.get("/")
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("runtime ")]
+    assert len(said) == 1
+    versions = json.loads(said[0].removeprefix("runtime "))
+    assert versions["boto3"] == metadata.version("boto3") and versions["botocore"] == metadata.version(
+        "botocore"
+    )
