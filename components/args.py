@@ -42,6 +42,12 @@ BUCKET_MANAGE_MODES = ("import", "create")
 #: Endpoint types of the REST API the component supports.
 ENDPOINT_TYPES = ("REGIONAL", "PRIVATE")
 
+#: Lambda runtimes the functions run on: CPython 3.11 or newer (the version the tests run and up).
+RUNTIMES = ("python3.11", "python3.12", "python3.13", "python3.14")
+
+#: Instruction sets of the functions (and of the dependency layer's wheels).
+ARCHITECTURES = ("arm64", "x86_64")
+
 #: Builds the functions' dependency layer: (requirements file, architecture, runtime) -> archive.
 LayerBuilder = Callable[[Path, str, str], pulumi.Archive]
 
@@ -114,7 +120,7 @@ class ServerlessPyPIArgs:
 
     # -- the functions ---------------------------------------------------------------------------
     runtime: str = "python3.13"
-    """Lambda runtime of both functions."""
+    """Lambda runtime of both functions, one of :data:`RUNTIMES`."""
     architecture: str = "arm64"
     """Instruction set of both functions: ``arm64`` or ``x86_64``."""
     api_function_name: pulumi.Input[str] | None = None
@@ -212,8 +218,10 @@ class ServerlessPyPIArgs:
                 f"presigned_url_ttl must be {contract.MIN_PRESIGNED_URL_TTL} to "
                 f"{contract.MAX_PRESIGNED_URL_TTL} seconds"
             )
-        if self.architecture not in ("arm64", "x86_64"):
-            found.append("architecture must be arm64 or x86_64")
+        if self.runtime not in RUNTIMES:
+            found.append(f"runtime must be one of {', '.join(RUNTIMES)}")
+        if self.architecture not in ARCHITECTURES:
+            found.append(f"architecture must be {' or '.join(ARCHITECTURES)}")
         for label, memory in (("api", self.api_memory_size), ("reindex", self.reindex_memory_size)):
             if not 128 <= memory <= 10240:
                 found.append(f"{label}_memory_size must be 128 to 10240 MB")

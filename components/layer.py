@@ -23,8 +23,12 @@ from components.code import ROOT
 
 #: The hash-pinned requirements of the functions.
 REQUIREMENTS = ROOT / "handlers" / "requirements.txt"
-#: Where built layers are cached (git-ignored).
-CACHE = ROOT / "build" / "layers"
+#: Names another cache directory: for a copy of the package that is read-only (a provider plugin
+#: in a shared or image-baked location) or one cache shared by several checkouts.
+CACHE_VARIABLE = "SERVERLESS_PYPI_LAYER_CACHE"
+#: Where built layers are cached: ``build/layers`` beside ``handlers/`` (git-ignored), found from
+#: this file, so a provider plugin run from a consumer's directory uses the package's own.
+CACHE = Path(os.environ.get(CACHE_VARIABLE) or ROOT / "build" / "layers").resolve()
 #: Bump when the way a layer is built changes, so cached layers are rebuilt.
 BUILD_VERSION = "1"
 #: Lambda architecture -> the manylinux platform tag pip installs wheels for.

@@ -9,8 +9,6 @@ Policies, the event pattern, the routes and the alarms are plain data from
 module only wires resources together.
 """
 
-from __future__ import annotations
-
 import functools
 import json
 import warnings
@@ -93,11 +91,11 @@ class ServerlessPyPI(pulumi.ComponentResource):
     proxy_resource: aws.apigateway.Resource
     methods: dict[str, aws.apigateway.Method]
     integrations: dict[str, aws.apigateway.Integration]
-    too_large_response: aws.apigateway.Response | None
-    not_found_response: aws.apigateway.Response | None
+    too_large_gateway_response: aws.apigateway.Response | None
+    not_found_gateway_response: aws.apigateway.Response | None
     rest_api_policy: aws.apigateway.RestApiPolicy | None
     dependencies_layer: aws.lambda_.LayerVersion
-    alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    metric_alarms: dict[str, aws.cloudwatch.MetricAlarm]
     access_log_group: aws.cloudwatch.LogGroup | None
     access_log_format: str
     api_gateway_account: aws.apigateway.Account | None
@@ -134,17 +132,36 @@ class ServerlessPyPI(pulumi.ComponentResource):
                 "proxy_resource": self.proxy_resource,
                 "methods": self.methods,
                 "integrations": self.integrations,
-                "too_large_response": self.too_large_response,
-                "not_found_response": self.not_found_response,
+                "too_large_gateway_response": self.too_large_gateway_response,
+                "not_found_gateway_response": self.not_found_gateway_response,
                 "rest_api_policy": self.rest_api_policy,
                 "dependencies_layer": self.dependencies_layer,
-                "alarms": self.alarms,
+                "metric_alarms": self.metric_alarms,
                 "access_log_group": self.access_log_group,
                 "access_log_format": self.access_log_format,
                 "api_gateway_account": self.api_gateway_account,
                 "deployment_trigger": self.deployment_trigger,
             }
         )
+
+    # The alarms and the gateway responses were attributes named like the switches that create
+    # them. The package schema cannot carry an input and an output of one name and two types (a
+    # generated SDK keeps one), so they are ``metric_alarms`` and ``*_gateway_response`` now; the
+    # old names stay for programs that read them.
+    @property
+    def alarms(self) -> dict[str, aws.cloudwatch.MetricAlarm]:
+        """The CloudWatch alarms by name: :attr:`metric_alarms`."""
+        return self.metric_alarms
+
+    @property
+    def too_large_response(self) -> aws.apigateway.Response | None:
+        """The ``REQUEST_TOO_LARGE`` gateway response: :attr:`too_large_gateway_response`."""
+        return self.too_large_gateway_response
+
+    @property
+    def not_found_response(self) -> aws.apigateway.Response | None:
+        """The ``MISSING_AUTHENTICATION_TOKEN`` gateway response: :attr:`not_found_gateway_response`."""
+        return self.not_found_gateway_response
 
     def _opts(self, *depends_on: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on), **extra)
@@ -432,11 +449,11 @@ class ServerlessPyPI(pulumi.ComponentResource):
                 ),
                 opts=self._opts(),
             )
-        self.too_large_response = self.not_found_response = None
+        self.too_large_gateway_response = self.not_found_gateway_response = None
         if args.too_large_response:
             # The gateway's own answer, for bodies API Gateway or Lambda refuse before the handler
             # runs. It belongs to the API, but only the component knows the bucket to name.
-            self.too_large_response = self._gateway_response(
+            self.too_large_gateway_response = self._gateway_response(
                 "too-large",
                 routes.TOO_LARGE_RESPONSE_TYPE,
                 routes.TOO_LARGE_STATUS,
@@ -444,7 +461,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
                 snapshot,
             )
         if args.not_found_response:
-            self.not_found_response = self._gateway_response(
+            self.not_found_gateway_response = self._gateway_response(
                 "not-found",
                 routes.NOT_FOUND_RESPONSE_TYPE,
                 routes.not_found_status(args.authorization),
@@ -496,7 +513,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
     # -- observability -----------------------------------------------------------------------------
     def _make_observability(self) -> None:
         name, args = self._name, self._args
-        self.alarms = {}
+        self.metric_alarms = {}
         if args.alarms:
             actions = [] if args.alarm_topic_arn is None else [args.alarm_topic_arn]
             for alarm in observability.alarms(
@@ -506,7 +523,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
                 api_name=args.api_name,
                 stage_name=args.stage_name,
             ):
-                self.alarms[alarm.label] = aws.cloudwatch.MetricAlarm(
+                self.metric_alarms[alarm.label] = aws.cloudwatch.MetricAlarm(
                     f"{name}-{alarm.label}",
                     alarm_description=alarm.description,
                     namespace=alarm.namespace,
