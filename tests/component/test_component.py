@@ -12,44 +12,29 @@ import pytest
 from components import ServerlessPyPI, ServerlessPyPIArgs, routes
 from components.code import handler_files
 from handlers import layout
-from tests.component.conftest import COMPONENT_TYPE, Graph, Program, run
-
-NAME = "pypi"
-API_ID = "a1b2c3d4e5"
-ROOT_ID = "r00tid"
-EXECUTION_ARN = f"arn:aws:execute-api:us-east-1:123456789012:{API_ID}"
-
-BUCKET = "aws:s3/bucket:Bucket"
-FUNCTION = "aws:lambda/function:Function"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-QUEUE = "aws:sqs/queue:Queue"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-RULE = "aws:cloudwatch/eventRule:EventRule"
-TARGET = "aws:cloudwatch/eventTarget:EventTarget"
-MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
-PERMISSION = "aws:lambda/permission:Permission"
-METHOD = "aws:apigateway/method:Method"
-INTEGRATION = "aws:apigateway/integration:Integration"
-
-
-def program(**overrides: Any) -> Program:
-    """A program holding one component in an API with fixed ids; hands back its trigger."""
-
-    def body() -> dict[str, Any]:
-        index = ServerlessPyPI(
-            NAME,
-            ServerlessPyPIArgs(
-                rest_api_id=API_ID,
-                root_resource_id=ROOT_ID,
-                execution_arn=EXECUTION_ARN,
-                **overrides,
-            ),
-        )
-        return {"trigger": index.deployment_trigger, "bucket_name": index.bucket_name}
-
-    return body
+from tests.support.pulumi_mocks import (
+    API_ID,
+    BUCKET,
+    COMPONENT_TYPE,
+    EXECUTION_ARN,
+    FUNCTION,
+    INTEGRATION,
+    LOG_GROUP,
+    MAPPING,
+    METHOD,
+    NAME,
+    PERMISSION,
+    QUEUE,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    ROOT_ID,
+    RULE,
+    TARGET,
+    Graph,
+    program,
+    run,
+)
 
 
 @pytest.fixture(scope="module")

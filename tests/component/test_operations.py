@@ -10,8 +10,17 @@ from typing import Any
 import pytest
 
 from components import ServerlessPyPIArgs, layer, observability, routes
-from tests.component.conftest import FAKE_LAYER, Graph, run
-from tests.component.test_component import API_ID, EXECUTION_ARN, FUNCTION, NAME, ROLE, program
+from tests.support.pulumi_mocks import (
+    API_ID,
+    EXECUTION_ARN,
+    FAKE_LAYER,
+    FUNCTION,
+    NAME,
+    ROLE,
+    Graph,
+    program,
+    run,
+)
 
 BUCKET = "aws:s3/bucket:Bucket"
 LAYER = "aws:lambda/layerVersion:LayerVersion"

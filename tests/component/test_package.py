@@ -31,7 +31,7 @@ from pulumi.runtime import rpc
 from components import args as component_args
 from components import package, routes, serverless_pypi
 from components.args import ServerlessPyPIArgs
-from tests.component.conftest import COMPONENT_TYPE, ROOT, Graph, Program, Registered, run
+from tests.support.pulumi_mocks import COMPONENT_TYPE, ROOT, Graph, Program, Registered, run
 
 PLUGIN = ROOT / "serverless-pypi"
 SCHEMA = PLUGIN / "schema.json"

@@ -31,16 +31,6 @@ from pulumi.runtime.proto import (
 )
 
 from components import layer, package
-from tests.component.conftest import (
-    COMPONENT_TYPE,
-    PROJECT,
-    STACK,
-    Graph,
-    Mocks,
-    RecordingMonitor,
-    Registered,
-    run,
-)
 from tests.component.test_package import (
     EVERYTHING,
     NAME,
@@ -50,6 +40,16 @@ from tests.component.test_package import (
     _read_port,
     camel,
     python_path,
+)
+from tests.support.pulumi_mocks import (
+    COMPONENT_TYPE,
+    PROJECT,
+    STACK,
+    Graph,
+    Mocks,
+    RecordingMonitor,
+    Registered,
+    run,
 )
 
 LAYER = "aws:lambda/layerVersion:LayerVersion"

@@ -9,7 +9,7 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML ships without stubs; Pulumi depends on it
 
 from components import ServerlessPyPIArgs
-from tests.component.conftest import COMPONENT_TYPE, MAIN, PROJECT, ROOT, Graph, run, run_stack
+from tests.support.pulumi_mocks import COMPONENT_TYPE, MAIN, PROJECT, ROOT, Graph, run, run_stack
 
 API = "aws:apigateway/restApi:RestApi"
 DEPLOYMENT = "aws:apigateway/deployment:Deployment"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from components import clients
-from tests.component.conftest import COMPONENT_TYPE, Graph, run_stack
+from tests.support.pulumi_mocks import COMPONENT_TYPE, Graph, run_stack
 
 API = "aws:apigateway/restApi:RestApi"
 STAGE = "aws:apigateway/stage:Stage"
