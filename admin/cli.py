@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from admin import check, errors
+from admin import check, errors, publishers
 from handlers import layout, tokens, uploads
 from handlers.catalog import Catalog
 from handlers.clients import make_client
@@ -139,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
     reindex = commands.add_parser("reindex", help="rebuild generated pages from the bucket")
     reindex.add_argument("project", nargs="?", help="only this project (default: everything)")
     reindex.set_defaults(command=reindex_command)
+
+    publishers.add_commands(commands)  # trusted publishing (admin/publishers.py)
 
     live = commands.add_parser("check", help="prove a deployed index works end to end (admin/check.py)")
     check.add_arguments(live)

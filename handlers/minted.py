@@ -1,0 +1,119 @@
+"""Upload tokens minted by the trusted publishing exchange: 15 minutes, scoped, burned on request.
+
+A minted token is an ordinary token of the token store (:class:`~handlers.tokens.TokenRecord`, user
+``__token__``), told apart by its prefix and kept under its own prefix, the only one the API writes
+besides project files and used ``jti``s. Unlike operator tokens it is never cached: a burn works at
+once. A record that claims to live longer than :data:`LIFETIME` is refused whoever wrote it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LIFETIME", "MINTED_PREFIX", "MintedRecord", "burn", "claim_jti", "lookup", "mint"]
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from handlers import layout
+from handlers.names import NormalizedName
+from handlers.oidc import Publisher
+from handlers.storage import PreconditionFailed, Storage
+from handlers.tokens import MINTED_PREFIX, TokenRecord, hash_token
+
+#: Seconds a minted token works (PyPI's 15 minutes).
+LIFETIME = 900
+#: Wall clock of expiry checks; tests replace it.
+clock: Callable[[], float] = time.time
+
+
+@dataclass(frozen=True)
+class MintedRecord(TokenRecord):
+    """A token record that may also cover a reserved namespace (``NAMESPACE`` and ``NAMESPACE-*``)."""
+
+    namespace: str | None = None
+    #: The publisher's id (for the log and ``token list``).
+    publisher: str = ""
+
+    def may_upload_to(self, project: NormalizedName) -> bool:
+        """Only the publisher's projects: never "any" (an empty list covers nothing here)."""
+        if "upload" not in self.scopes:
+            return False
+        namespace = self.namespace
+        if namespace is not None and (project == namespace or project.startswith(namespace + "-")):
+            return True
+        return project in self.projects
+
+    def to_json(self) -> bytes:
+        """The stored form: a token record plus the namespace and publisher."""
+        raw = json.loads(super().to_json())
+        raw.update({"namespace": self.namespace, "publisher": self.publisher})
+        return json.dumps(raw, sort_keys=True).encode()
+
+
+def mint(storage: Storage, publisher: Publisher) -> tuple[str, int]:
+    """Store a fresh minted token for ``publisher``; returns it and its expiry (unix time)."""
+    now = int(clock())
+    token = MINTED_PREFIX + secrets.token_urlsafe(32)
+    record = MintedRecord(
+        name=f"oidc {publisher.repository} {publisher.workflow}"[:100],
+        scopes=("upload",),
+        projects=publisher.projects,
+        expires=now + LIFETIME,
+        created=now,
+        namespace=publisher.namespace,
+        publisher=publisher.ident,
+    )
+    storage.put(
+        layout.minted_token_key(hash_token(token)),
+        record.to_json(),
+        content_type="application/json",
+        if_none_match=True,
+    )
+    return token, now + LIFETIME
+
+
+def claim_jti(storage: Storage, issuer: str, jti: str) -> bool:
+    """Mark an OIDC token as used (S3 conditional create); False when it was used before."""
+    try:
+        storage.put(layout.jti_key(issuer, jti), b"", content_type="text/plain", if_none_match=True)
+    except PreconditionFailed:
+        return False
+    return True
+
+
+def lookup(storage: Storage, token: str) -> MintedRecord | None:
+    """The record of a live minted token, else None (read every time: never cached)."""
+    import hmac
+
+    digest = hash_token(token)
+    stored = storage.get(layout.minted_token_key(digest))
+    if stored is None:
+        return None
+    try:
+        raw = json.loads(stored.body)
+        base = TokenRecord.from_json(stored.body, digest)
+        record = MintedRecord(
+            name=base.name,
+            scopes=base.scopes,
+            projects=base.projects,
+            expires=base.expires,
+            created=base.created,
+            token_hash=digest,
+            namespace=raw.get("namespace"),
+            publisher=str(raw.get("publisher") or ""),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+    if record.expires is None or record.expires - record.created > LIFETIME:
+        return None  # not what the exchange writes: never honoured
+    if not hmac.compare_digest(record.token_hash, digest) or record.expired(clock()):
+        return None
+    return record
+
+
+def burn(storage: Storage, token: str) -> None:
+    """Revoke a minted token at once (burning an unknown or spent one is not an error)."""
+    if token.startswith(MINTED_PREFIX):
+        storage.delete(layout.minted_token_key(hash_token(token)))
