@@ -303,8 +303,12 @@ def match(claims: Mapping[str, Any], candidates: list[Publisher]) -> Publisher:
             f"no trusted publisher for repository {str(claims.get('repository'))[:200]!r}: "
             "an operator adds one with `python -m admin publisher add`",
         )
+    # The refusal worth showing is the one of a publisher of the token's own workflow, if any.
+    found = workflow_of(claims)
+    workflow = found[1] if found is not None else None
+    ordered = sorted(candidates, key=lambda p: p.workflow != workflow)
     first: TokenRequestFailed | None = None
-    for publisher in candidates:
+    for publisher in ordered:
         try:
             check_claims(claims, publisher)
         except TokenRequestFailed as error:
