@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 
+from handlers import layout
 from tests.e2e.conftest import BUCKET, REPO_ROOT, Running, running_devserver
 from tests.support import clients, dists
 from tests.support.dists import Meta
@@ -137,6 +138,8 @@ def test_uv_publishes_from_ci_without_credentials_and_pip_installs_it(setup: Set
     )
     assert result.returncode == 0, clients.explain(result)
     assert AUDIENCE in setup.ci.audiences  # uv asked the index, then the runner, for this audience
+    minted = setup.index.s3().list_objects_v2(Bucket=BUCKET, Prefix=layout.MINTED_TOKENS_PREFIX)
+    assert minted.get("KeyCount") == 0, "uv burns its token after the upload"
     published = time.monotonic()
     while wheel.name not in page_files(setup, "octo-pkg"):
         assert time.monotonic() - published < 30, "not on the page within 30 s"
