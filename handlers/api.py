@@ -91,7 +91,7 @@ def _log_versions_once() -> None:
     from importlib import metadata
 
     versions = {"python": platform.python_version()}
-    for package in ("boto3", "botocore", "packaging"):
+    for package in ("boto3", "botocore", "packaging", "PyJWT", "cryptography"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
