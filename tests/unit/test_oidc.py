@@ -105,17 +105,22 @@ def test_namespaces_cover_the_prefix_and_dash_children_only() -> None:
 
 
 def _token(**changes: Any) -> str:
+    """A token signed by KEY; ``exp_in`` and ``nbf_in`` are seconds from now (computed when run)."""
     now = int(time.time())
-    payload = {"iss": "https://i.example", "aud": "aud", "iat": now, "exp": now + 60, **changes}
+    payload = {"iss": "https://i.example", "aud": "aud", "iat": now, "exp": now + 60}
+    for name in ("exp", "nbf"):
+        if f"{name}_in" in changes:
+            payload[name] = now + changes.pop(f"{name}_in")
+    payload.update(changes)
     return jwt.encode({k: v for k, v in payload.items() if v is not None}, KEY, algorithm="RS256")
 
 
 @pytest.mark.parametrize(
     ("changes", "says"),
     [
-        ({"exp": int(time.time()) - 31}, "expired"),
-        ({"exp": int(time.time()) - 20}, None),  # within the 30 s leeway
-        ({"nbf": int(time.time()) + 60}, "not valid"),
+        ({"exp_in": -31}, "expired"),
+        ({"exp_in": -20}, None),  # within the 30 s leeway
+        ({"nbf_in": 60}, "not valid"),
         ({"iat": None}, "iat"),
         ({"aud": "other"}, "wrong audience"),
         ({"aud": ["aud", "x"]}, "audience"),
