@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from components import ServerlessPyPI, ServerlessPyPIArgs, clients
 from components.domain import custom_domain
+from components.exchange import exchange_api
 from components.ratelimit import rate_limit
 
 NAME = "serverless-pypi"
@@ -73,6 +74,9 @@ STACK_DEFAULTS: dict[str, Any] = {
     "certificateArn": "",
     "hostedZoneId": "",
     "disableExecuteApiEndpoint": False,
+    "trustedPublishing": True,
+    "oidcAudience": "",
+    "oidcIssuers": "",
 }
 
 
@@ -120,6 +124,26 @@ def rest_api_settings(settings: Mapping[str, Any], config: pulumi.Config) -> dic
     }
 
 
+def trusted_publishing_settings(
+    config: pulumi.Config, domain_name: str | None, settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The component's trusted publishing arguments: on by default with a custom domain (clients ask
+    ``https://HOST/_/oidc/…``, which only a domain can serve), and with uploads."""
+    wanted = config.get_bool("trustedPublishing")
+    if wanted and domain_name is None:
+        raise ValueError("trustedPublishing needs domainName: clients ask https://DOMAIN/_/oidc/audience")
+    if not (domain_name is not None and wanted is not False and settings.get("uploads", True)):
+        return {}
+    found: dict[str, Any] = {
+        "trusted_publishing": True,
+        "oidc_audience": config.get("oidcAudience") or domain_name,
+    }
+    issuers = [i.strip() for i in (config.get("oidcIssuers") or "").split(",") if i.strip()]
+    if issuers:
+        found["oidc_issuers"] = tuple(issuers)
+    return found
+
+
 def main() -> None:
     """Declare the stack's resources and outputs."""
     config = pulumi.Config()
@@ -133,6 +157,7 @@ def main() -> None:
     if config.get_bool("disableExecuteApiEndpoint") and domain_name is None:
         raise ValueError("disableExecuteApiEndpoint needs domainName (else nothing reaches the API)")
     api_settings = rest_api_settings(settings, config)
+    settings.update(trusted_publishing_settings(config, domain_name, settings))
 
     api = aws.apigateway.RestApi(NAME, tags=tags, **api_settings)
     index = ServerlessPyPI(
@@ -207,6 +232,9 @@ def main() -> None:
         )
         index_url = domain.index_url
         pulumi.export("domain_target", domain.domain.regional_domain_name)
+        if settings.get("trusted_publishing"):
+            exchange_api(NAME, function=index.api_function, domain=domain.domain, tags=tags)
+            pulumi.export("oidc_audience", settings["oidc_audience"])
     pulumi.export("index_url", index_url)
     # twine's legacy upload API is answered at the index root.
     pulumi.export("upload_url", index_url)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from admin import check, controls, errors
+from admin import check, controls, errors, publishers
 from handlers import layout, tokens, uploads
 from handlers.catalog import Catalog
 from handlers.clients import make_client
@@ -149,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     reindex.set_defaults(command=reindex_command)
 
     controls.add_commands(commands)
+    publishers.add_commands(commands)  # trusted publishing (admin/publishers.py)
 
     live = commands.add_parser("check", help="prove a deployed index works end to end (admin/check.py)")
     check.add_arguments(live)

@@ -17,6 +17,10 @@ import pulumi
 from components.routes import AUTHORIZATION_TYPES, AUTHORIZER_TYPES
 from handlers import contract
 
+#: GitHub Actions' OIDC issuer (handlers/oidc.py imports PyJWT, so it is spelled here too; a test
+#: holds the two equal).
+OIDC_GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+
 #: Values CloudWatch Logs accepts for ``retention_in_days`` (0 = never expire).
 LOG_RETENTION_DAYS = (
     0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -182,6 +186,17 @@ class ServerlessPyPIArgs:
     event_rule_description: str = "Serverless PyPI reindex"
     """Description of the EventBridge rule."""
     tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # -- trusted publishing (docs/trusted-publishing.md) --------------------------------------
+    trusted_publishing: bool = False
+    """Let the API function answer the token exchange (``/_/oidc/*``, served from a second REST API
+    mapped at base path ``_`` of a custom domain: :mod:`components.exchange`): it gets the audience
+    and issuers, may create minted tokens and used ``jti``s, and the bucket expires them. Needs
+    ``uploads``."""
+    oidc_audience: pulumi.Input[str] | None = None
+    """The audience CI tokens must name; default ``serverless-pypi:<bucket name>`` (unique per
+    deployment). The stack sets it to the custom domain's name."""
+    oidc_issuers: Sequence[str] = (OIDC_GITHUB_ISSUER,)
+    """Issuers whose tokens are accepted (GitHub's claim rules)."""
     """Tags on every taggable resource."""
 
     def __post_init__(self) -> None:
@@ -211,6 +226,13 @@ class ServerlessPyPIArgs:
             found.append("endpoint_type PRIVATE needs vpc_endpoint_ids")
         elif self.endpoint_type == "REGIONAL" and self.vpc_endpoint_ids:
             found.append("vpc_endpoint_ids are for endpoint_type PRIVATE")
+        if self.trusted_publishing and not self.uploads:
+            found.append("trusted_publishing needs uploads (a minted token is an upload token)")
+        if self.trusted_publishing and not self.oidc_issuers:
+            found.append("trusted_publishing needs at least one of oidc_issuers")
+        for issuer in self.oidc_issuers:
+            if not issuer.startswith("https://") or "," in issuer:
+                found.append(f"oidc_issuers: {issuer!r} is not an https URL")
         if self.noncurrent_version_expiration_days < 1:
             found.append("noncurrent_version_expiration_days must be at least 1")
         if not contract.MIN_PRESIGNED_URL_TTL <= self.presigned_url_ttl <= contract.MAX_PRESIGNED_URL_TTL:

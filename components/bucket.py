@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from components import policies
 from components.args import ServerlessPyPIArgs
+from handlers.layout import EXCHANGE_PREFIX
 
 #: Bucket configurations kept in AWS with a retained bucket, so it stays private without the stack.
 PROTECTIVE_CONFIGURATIONS = ("publicAccessBlock", "ownershipControls", "encryption", "policy")
@@ -38,6 +39,21 @@ def _configuration_opts(
     # An adopted bucket outlives the stack with whatever it is given.
     import_id = args.bucket_name if mode == "import" else None
     return child(*depends, retain_on_delete=True, import_=import_id)
+
+
+def exchange_lifecycle_rule() -> aws.s3.BucketLifecycleConfigurationRuleArgsDict:
+    """Trusted publishing's used ``jti``s and minted tokens (15 minutes of life) go after a day.
+
+    S3 keeps one lifecycle configuration per bucket, so this is a rule of the bucket's own one.
+    A ``jti`` must outlive the OIDC token it marks (GitHub's live minutes), and a day is the least
+    a lifecycle rule expresses.
+    """
+    return {
+        "id": "trusted-publishing-exchange",
+        "status": "Enabled",
+        "filter": {"prefix": EXCHANGE_PREFIX},
+        "expiration": {"days": 1},
+    }
 
 
 def make_bucket(
@@ -124,11 +140,12 @@ def make_bucket(
         }
         # Once its old versions are gone, a delete marker has nothing left to hide.
         lifecycle["expiration"] = {"expired_object_delete_marker": True}
+    rules = [lifecycle]
+    if args.trusted_publishing:
+        rules.append(exchange_lifecycle_rule())
     options = _configuration_opts(args, child, "lifecycle", versioning)
     if options is not None:
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle", bucket=bucket.id, rules=[lifecycle], opts=options
-        )
+        aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=rules, opts=options)
     options = _configuration_opts(args, child, "notification")
     if options is not None:
         aws.s3.BucketNotification(f"{name}-eventbridge", bucket=bucket.id, eventbridge=True, opts=options)

@@ -17,7 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.layout import COMPAT_ROOT_KEY, GENERATED_PREFIX, OPERATOR_PREFIX, STATUS_PREFIX, TOKENS_PREFIX
+from handlers.layout import (
+    COMPAT_ROOT_KEY,
+    EXCHANGE_PREFIX,
+    GENERATED_PREFIX,
+    MINTED_TOKENS_PREFIX,
+    OPERATOR_PREFIX,
+    STATUS_PREFIX,
+    TOKENS_PREFIX,
+)
 
 #: A policy document or statement: JSON-ready plain data.
 Document = dict[str, Any]
@@ -80,8 +88,18 @@ def token_records_arn(bucket_arn: str) -> str:
 
 
 def operator_data_arn(bucket_arn: str) -> str:
-    """The operators' controls (statuses, reserved namespaces): written by the admin CLI only."""
+    """The operators' data (statuses, reserved namespaces, trusted publishers): the admin CLI's only."""
     return f"{bucket_arn}/{OPERATOR_PREFIX}*"
+
+
+def exchange_arn(bucket_arn: str) -> str:
+    """What the trusted publishing exchange writes: minted tokens and used ``jti``s, nothing else."""
+    return f"{bucket_arn}/{EXCHANGE_PREFIX}*"
+
+
+def minted_tokens_arn(bucket_arn: str) -> str:
+    """The minted upload tokens' records (the API deletes one when a client burns it)."""
+    return f"{bucket_arn}/{MINTED_TOKENS_PREFIX}*"
 
 
 def project_files_arn(bucket_arn: str) -> str:
@@ -109,7 +127,12 @@ def _list(bucket_arn: str) -> Document:
 
 
 def api_policy(
-    *, bucket_arn: str, log_group_arn: str, uploads: bool, kms_key_arn: str | None = None
+    *,
+    bucket_arn: str,
+    log_group_arn: str,
+    uploads: bool,
+    kms_key_arn: str | None = None,
+    trusted_publishing: bool = False,
 ) -> Document:
     """The API function's permissions.
 
@@ -117,6 +140,10 @@ def api_policy(
     ``uploads`` also writes project files, and an explicit ``Deny`` keeps it off generated data
     (token records included) whatever else may be attached to the role. Without ``uploads`` there
     is no write statement at all.
+
+    With ``trusted_publishing`` (and uploads) the API also creates minted tokens and used ``jti``s
+    under the exchange prefix (conditional creates only) and deletes minted tokens (a burn); without
+    it a ``Deny`` keeps it off that prefix, which the project-files pattern would otherwise match.
     """
     statements = [
         _statement("ReadObjects", ["s3:GetObject"], objects_arn(bucket_arn)),
@@ -135,6 +162,7 @@ def api_policy(
                 "Resource": generated_arns(bucket_arn),
             }
         )
+        statements.extend(_exchange_statements(bucket_arn, trusted_publishing))
     statements.append(_logs(log_group_arn))
     if kms_key_arn is not None:
         actions = ["kms:Decrypt", "kms:GenerateDataKey"] if uploads else ["kms:Decrypt"]
@@ -167,12 +195,34 @@ def reindex_policy(
             "Action": ["s3:PutObject", "s3:DeleteObject"],
             "Resource": operator_data_arn(bucket_arn),
         },
+        {
+            "Sid": "NeverTouchMintedTokens",
+            "Effect": "Deny",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": exchange_arn(bucket_arn),
+        },
         _statement("UseOwnQueue", REINDEX_QUEUE_ACTIONS, queue_arn),
         _logs(log_group_arn),
     ]
     if kms_key_arn is not None:
         statements.append(_statement("UseBucketKey", ["kms:Decrypt", "kms:GenerateDataKey"], kms_key_arn))
     return document(*statements)
+
+
+def _exchange_statements(bucket_arn: str, trusted_publishing: bool) -> list[Document]:
+    """The API's statements on the exchange prefix: its writes with trusted publishing, else a Deny."""
+    if not trusted_publishing:
+        return [
+            {
+                "Sid": "NoTrustedPublishing",
+                "Effect": "Deny",
+                "Action": ["s3:PutObject", "s3:DeleteObject"],
+                "Resource": exchange_arn(bucket_arn),
+            }
+        ]
+    create = _statement("MintTokensAndRecordJtis", ["s3:PutObject"], exchange_arn(bucket_arn))
+    create["Condition"] = {"StringEquals": {"s3:if-none-match": "*"}}
+    return [create, _statement("BurnMintedTokens", ["s3:DeleteObject"], minted_tokens_arn(bucket_arn))]
 
 
 def tls_only_bucket_policy(bucket_arn: str) -> Document:
@@ -228,6 +278,7 @@ def event_pattern(bucket_name: str) -> Document:
                             "wildcard": [
                                 _wildcard_literal(GENERATED_PREFIX) + "*",
                                 _wildcard_literal(COMPAT_ROOT_KEY),
+                                _wildcard_literal(EXCHANGE_PREFIX) + "*",
                             ]
                         }
                     },

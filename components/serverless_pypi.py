@@ -297,6 +297,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
                 log_group_arn=self.api_log_group.arn,
                 uploads=args.uploads,
                 kms_key_arn=args.kms_key_arn,
+                trusted_publishing=args.trusted_publishing,
             ),
         )
         self.reindex_role, reindex_policy = self._role(
@@ -319,6 +320,13 @@ class ServerlessPyPI(pulumi.ComponentResource):
         }
         if args.fallback_index_url is not None:
             api_env[contract.ENV_FALLBACK_INDEX_URL] = args.fallback_index_url
+        if args.trusted_publishing:
+            api_env[contract.ENV_OIDC_AUDIENCE] = (
+                args.oidc_audience
+                if args.oidc_audience is not None
+                else pulumi.Output.concat("serverless-pypi:", self.bucket_name)
+            )
+            api_env[contract.ENV_OIDC_ISSUERS] = ",".join(args.oidc_issuers)
         self.api_function = self._function(
             "api",
             handler=API_HANDLER,

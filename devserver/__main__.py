@@ -13,7 +13,8 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
-from devserver.server import DEFAULT_DATA, DevServer, Options, StartError
+from devserver.server import DEFAULT_DATA, DEFAULT_OIDC_AUDIENCE, DevServer, Options, StartError
+from handlers.jwks import is_loopback
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _QUIET = ("botocore", "boto3", "urllib3", "s3transfer", "moto")
@@ -37,6 +38,15 @@ def _url(text: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL")
     return text
+
+
+def _issuer(text: str) -> str:
+    parts = urlsplit(text)
+    if not parts.netloc or parts.scheme not in ("http", "https"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: plain http only for an issuer on loopback; use https")
+    return text.rstrip("/")
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -67,7 +77,28 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="where unknown projects are redirected, e.g. https://pypi.org/simple/",
     )
     parser.add_argument("--public-read", action="store_true", help="reads need no token (uploads always do)")
+    parser.add_argument(
+        "--tls-cert", type=Path, metavar="FILE", help="serve HTTPS with this PEM certificate chain"
+    )
+    parser.add_argument("--tls-key", type=Path, metavar="FILE", help="the private key of --tls-cert (PEM)")
+    parser.add_argument(
+        "--oidc-issuer",
+        type=_issuer,
+        action="append",
+        default=[],
+        metavar="URL",
+        help="trust this OIDC issuer too for trusted publishing, with GitHub's claim rules "
+        "(repeatable; https, or http on loopback only)",
+    )
+    parser.add_argument(
+        "--oidc-audience",
+        default=DEFAULT_OIDC_AUDIENCE,
+        metavar="TEXT",
+        help=f"the audience CI tokens must name ({DEFAULT_OIDC_AUDIENCE})",
+    )
     args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     return Options(
         host=args.host,
         port=args.port,
@@ -76,6 +107,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
         s3_port=args.s3_port,
         fallback_index_url=args.fallback_index_url,
         public_read=args.public_read,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        oidc_issuers=tuple(args.oidc_issuer),
+        oidc_audience=args.oidc_audience,
     )
 
 

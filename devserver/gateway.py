@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from devserver import lambdas, limits
+from handlers import contract
 
 STAGE = "simple"
 ROOT_RESOURCE = "/"
@@ -129,6 +130,9 @@ def split_target(target: str) -> tuple[str, str]:
 
 def match(method: str, path: str) -> MatchedRoute | None:
     """The resource serving ``method`` on ``path`` (with the stage), or None for a missing route."""
+    exchange = oidc_route(method, path)
+    if exchange is not None:
+        return exchange
     stage_root = "/" + STAGE
     if path == stage_root:
         below = "/"
@@ -145,6 +149,18 @@ def match(method: str, path: str) -> MatchedRoute | None:
     if method not in ROUTES[resource]:
         return None
     return MatchedRoute(resource, below, package)
+
+
+def oidc_route(method: str, path: str) -> MatchedRoute | None:
+    """The trusted publishing exchange at the host root (``/_/oidc/…``): on AWS a second REST API
+    mapped at base path ``_`` of the custom domain, whose resources are ``/oidc/…``."""
+    prefix = "/" + contract.OIDC_BASE_PATH
+    if not path.startswith(prefix + "/"):
+        return None
+    resource = path[len(prefix) :]
+    if contract.OIDC_ROUTES.get(resource) != method:
+        return None
+    return MatchedRoute(resource, path, None)
 
 
 def to_event(request: HttpRequest, route: MatchedRoute, api: Api, request_id: str) -> dict[str, Any]:
@@ -192,9 +208,9 @@ def to_event(request: HttpRequest, route: MatchedRoute, api: Api, request_id: st
             "requestId": request_id,
             "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "requestTimeEpoch": int(now * 1000),
-            "resourceId": api.resource_ids[route.resource],
+            "resourceId": api.resource_ids.get(route.resource, "oidc00"),
             "resourcePath": route.resource,
-            "stage": STAGE,
+            "stage": STAGE if route.resource in ROUTES else "oidc",
         },
         # Binary media type "*/*": every body reaches the Lambda base64-encoded.
         "body": base64.b64encode(request.body).decode("ascii") if request.body else None,

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from devserver import gateway, lambdas, limits
+from devserver.tls import handshake, wrap_listener
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("devserver.access")
@@ -54,7 +56,14 @@ class GatewayServer(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(
-        self, host: str, port: int, handler: lambdas.Handler, *, bucket: str, s3_endpoint: str | None = None
+        self,
+        host: str,
+        port: int,
+        handler: lambdas.Handler,
+        *,
+        bucket: str,
+        s3_endpoint: str | None = None,
+        tls: ssl.SSLContext | None = None,
     ):
         if ":" in host:
             self.address_family = socket.AF_INET6
@@ -63,6 +72,14 @@ class GatewayServer(ThreadingHTTPServer):
         self.bucket = bucket
         self.s3_endpoint = s3_endpoint
         self.api = gateway.Api()
+        self.tls = tls
+        if tls is not None:
+            self.socket = wrap_listener(self.socket, tls)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Serve one connection (in its own thread); over TLS, shake hands first."""
+        if handshake(request, IDLE_TIMEOUT):
+            super().finish_request(request, client_address)
 
     @property
     def port(self) -> int:

@@ -22,13 +22,17 @@ from devserver.banner import Banner
 from devserver.datadir import DataDir, Watcher
 from devserver.delivery import Poller
 from devserver.httpd import GatewayServer
+from devserver.tls import TLSConfigError, server_context
 from handlers import api, contract, reindex
+from handlers.oidc import GITHUB_ISSUER
 
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT / ".data"
 READY = "ready"
+#: The dev server's trusted publishing audience (a deployment's is its own domain name).
+DEFAULT_OIDC_AUDIENCE = "serverless-pypi-devserver"
 #: Set by the Makefile's ``run`` and ``run-private`` to the target's name (for error messages).
 MAKE_TARGET_VARIABLE = "DEVSERVER_MAKE_TARGET"
 
@@ -82,6 +86,13 @@ class Options:
     s3_port: int = 0
     fallback_index_url: str | None = None
     public_read: bool = False
+    #: ``--tls-cert`` / ``--tls-key``: serve HTTPS (uv's trusted publishing exchange needs it).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    #: ``--oidc-issuer``: issuers trusted besides GitHub's, with GitHub's claim rules.
+    oidc_issuers: tuple[str, ...] = ()
+    #: ``--oidc-audience``: the audience CI tokens must name.
+    oidc_audience: str = DEFAULT_OIDC_AUDIENCE
 
 
 def handler_environment(options: Options, endpoint: str) -> dict[str, str | None]:
@@ -93,6 +104,8 @@ def handler_environment(options: Options, endpoint: str) -> dict[str, str | None
             contract.ENV_FALLBACK_INDEX_URL: options.fallback_index_url,
             contract.ENV_PUBLIC_READ: "true" if options.public_read else "false",
             contract.ENV_UPLOADS_ENABLED: "true",
+            contract.ENV_OIDC_AUDIENCE: options.oidc_audience,
+            contract.ENV_OIDC_ISSUERS: ",".join((GITHUB_ISSUER, *options.oidc_issuers)),
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_ENDPOINT_URL_S3": endpoint,
             "AWS_ENDPOINT_URL_SQS": endpoint,
@@ -137,9 +150,10 @@ class DevServer:
 
     @property
     def index_url(self) -> str:
-        """``http://HOST:PORT/simple/``."""
+        """``http://HOST:PORT/simple/`` (``https`` with ``--tls-cert``)."""
         port = self._http.port if self._http is not None else self.options.port
-        return f"http://{display_host(self.options.host)}:{port}/simple/"
+        scheme = "https" if self.options.tls_cert is not None else "http"
+        return f"{scheme}://{display_host(self.options.host)}:{port}/simple/"
 
     @property
     def s3_endpoint(self) -> str:
@@ -158,6 +172,14 @@ class DevServer:
         directory watcher, and last the HTTP server. "ready" is printed when it all runs.
         """
         options = self.options
+        tls = None
+        if options.tls_cert is not None or options.tls_key is not None:
+            if options.tls_cert is None or options.tls_key is None:
+                raise StartError("--tls-cert and --tls-key go together: pass both")
+            try:
+                tls = server_context(options.tls_cert, options.tls_key)
+            except TLSConfigError as error:
+                raise StartError(str(error)) from error
         try:
             self._aws = EmbeddedAWS("127.0.0.1", options.s3_port)
         except OSError as error:
@@ -167,7 +189,12 @@ class DevServer:
             ) from error
         try:
             self._http = GatewayServer(
-                options.host, options.port, api.handler, bucket=options.bucket, s3_endpoint=self._aws.endpoint
+                options.host,
+                options.port,
+                api.handler,
+                bucket=options.bucket,
+                s3_endpoint=self._aws.endpoint,
+                tls=tls,
             )
         except OSError as error:
             self._aws.stop()

@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any
 
-from handlers import app, clients, config
+from handlers import app, clients, config, contract
 from handlers.http import (
     DamagedBody,
     HTTPError,
@@ -39,7 +39,13 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
     try:
         request = Request.from_event(event)
         settings = config.load()
-        response = encode(app.route(request, settings, Storage(clients.s3(), settings.bucket)), request)
+        resource = event.get("resource") if isinstance(event, dict) else None
+        if resource in contract.OIDC_ROUTES:  # the trusted publishing exchange's own REST API
+            from handlers import exchange
+
+            response = exchange.route(request, str(resource), Storage(clients.s3(), settings.bucket))
+        else:
+            response = encode(app.route(request, settings, Storage(clients.s3(), settings.bucket)), request)
     except HTTPError as error:
         response = encode(from_error(error), request)
     except DamagedBody as error:
@@ -85,7 +91,7 @@ def _log_versions_once() -> None:
     from importlib import metadata
 
     versions = {"python": platform.python_version()}
-    for package in ("boto3", "botocore", "packaging"):
+    for package in ("boto3", "botocore", "packaging", "PyJWT", "cryptography"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

@@ -23,6 +23,11 @@ ENV_UPLOADS_ENABLED: Final = "UPLOADS_ENABLED"
 #: The reindexer's own queue: a rebuild fans out one message per project (reindexer).
 ENV_REINDEX_QUEUE_URL: Final = "REINDEX_QUEUE_URL"
 
+#: Trusted publishing: the audience CI tokens must name; unset or empty: trusted publishing is off (API).
+ENV_OIDC_AUDIENCE: Final = "OIDC_AUDIENCE"
+#: Trusted publishing: the issuers whose tokens are accepted, comma-separated (API; default GitHub's).
+ENV_OIDC_ISSUERS: Final = "OIDC_ISSUERS"
+
 #: What the API function is given, and what the reindexer is given.
 API_ENVIRONMENT: Final = (
     ENV_BUCKET,
@@ -44,3 +49,14 @@ MAX_PRESIGNED_URL_TTL: Final = 7 * 24 * 3600
 REINDEX_BATCH_SIZE: Final = 10
 #: Deliveries of a message before it goes to the dead-letter queue.
 MAX_RECEIVE_COUNT: Final = 5
+
+# -- trusted publishing: served at the host root, ``/_/oidc/*`` -----------------------------------
+#: The custom domain's base path the exchange API is mapped to (clients drop the publish URL's path).
+OIDC_BASE_PATH: Final = "_"
+#: The exchange's resources below that base path, and the method of each.
+OIDC_ROUTES: Final = {
+    "/oidc/audience": "GET",
+    "/oidc/mint-token": "POST",
+    "/oidc/github/mint-token": "POST",
+    "/oidc/burn-token": "POST",
+}

@@ -69,7 +69,7 @@ def raises_events(key: str) -> bool:
 
 def is_generated(key: str) -> bool:
     """True for keys the reindexer owns (never a package, never an event source)."""
-    return key.startswith(GENERATED_PREFIX) or key == COMPAT_ROOT_KEY
+    return key.startswith(GENERATED_PREFIX) or key == COMPAT_ROOT_KEY or key.startswith(EXCHANGE_PREFIX)
 
 
 def package_key(key: str) -> tuple[str, str] | None:
@@ -84,3 +84,38 @@ def package_key(key: str) -> tuple[str, str] | None:
     if not is_valid_project_name(folder) or not is_safe_filename(filename):
         return None
     return folder, filename
+
+
+# -- trusted publishing (docs/trusted-publishing.md) ------------------------------------------------
+#: Trusted publishers: operator data (the admin CLI writes it; neither function may: the API's Deny on
+#: the generated prefix and the reindexer's Deny on the operator prefix keep them off).
+PUBLISHERS_PREFIX = OPERATOR_PREFIX + "publishers/"
+#: What the API's token exchange writes, and nothing else: minted upload tokens and used ``jti``s.
+#: Outside the generated prefix (the API may never write there) and never a project folder (a
+#: project name starts with a letter or digit); a lifecycle rule expires it.
+EXCHANGE_PREFIX = ".pypi-oidc/"
+MINTED_TOKENS_PREFIX = EXCHANGE_PREFIX + "tokens/"
+JTI_PREFIX = EXCHANGE_PREFIX + "jti/"
+
+
+def publishers_prefix(issuer: str, repository: str) -> str:
+    """Folder of the publishers of one repository at one issuer (lower-cased: GitHub ignores case).
+
+    >>> publishers_prefix("https://token.actions.githubusercontent.com", "Octo/Repo")[:40]
+    '.pypi/operator/publishers/dd9c65dd99'
+    """
+    import hashlib
+
+    return f"{PUBLISHERS_PREFIX}{hashlib.sha256(issuer.encode()).hexdigest()[:16]}/{repository.lower()}/"
+
+
+def minted_token_key(token_hash: str) -> str:
+    """Key of a minted (trusted publishing) token's record, by the token's hex SHA-256."""
+    return MINTED_TOKENS_PREFIX + token_hash
+
+
+def jti_key(issuer: str, jti: str) -> str:
+    """Key that marks an OIDC token as used: a hash of its issuer and ``jti`` (any characters)."""
+    import hashlib
+
+    return JTI_PREFIX + hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()

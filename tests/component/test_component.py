@@ -165,7 +165,15 @@ def test_rule_feeds_the_queue_which_feeds_the_reindexer(graph: Graph) -> None:
         "Object Tags Deleted",
     ]
     assert pattern["detail"]["object"]["key"] == [
-        {"anything-but": {"wildcard": [f"{layout.GENERATED_PREFIX}*", layout.COMPAT_ROOT_KEY]}},
+        {
+            "anything-but": {
+                "wildcard": [
+                    f"{layout.GENERATED_PREFIX}*",
+                    layout.COMPAT_ROOT_KEY,
+                    f"{layout.EXCHANGE_PREFIX}*",
+                ]
+            }
+        },
         {"prefix": layout.STATUS_PREFIX},  # status changes reach the reindexer like file changes
     ]
     target = graph.one(TARGET)
@@ -269,7 +277,7 @@ def test_role_policies_are_scoped_to_this_bucket_prefix_queue_and_log_group(grap
         queue,
         f"{reindex_logs}:*",
     }
-    (deny,) = [s for s in api["Statement"] if s["Effect"] == "Deny"]
+    (deny,) = [s for s in api["Statement"] if s.get("Sid") == "NeverWriteGeneratedData"]
     assert deny["Action"] == ["s3:PutObject"]
     assert deny["Resource"] == [f"{bucket}/{layout.GENERATED_PREFIX}*", f"{bucket}/{layout.COMPAT_ROOT_KEY}"]
     for document in (api, reindex):

@@ -57,9 +57,11 @@ def allowed(document: dict[str, Any], action: str, arn: str, context: dict[str, 
     return any(s["Effect"] == "Allow" and applies(s) for s in statements)
 
 
-def _api(uploads: bool = True, kms: bool = False) -> dict[str, Any]:
+def _api(uploads: bool = True, kms: bool = False, trusted: bool = False) -> dict[str, Any]:
     key = KEY if kms else None
-    return policies.api_policy(bucket_arn=BUCKET, log_group_arn=LOGS, uploads=uploads, kms_key_arn=key)
+    return policies.api_policy(
+        bucket_arn=BUCKET, log_group_arn=LOGS, uploads=uploads, kms_key_arn=key, trusted_publishing=trusted
+    )
 
 
 def _reindex(kms: bool = False) -> dict[str, Any]:
@@ -72,6 +74,7 @@ ROLE_DOCUMENTS = {
     "api-no-uploads": _api(uploads=False),
     "api-kms": _api(kms=True),
     "api-kms-no-uploads": _api(uploads=False, kms=True),
+    "api-trusted-publishing": _api(trusted=True),
     "reindex": _reindex(),
     "reindex-kms": _reindex(kms=True),
 }
@@ -83,6 +86,8 @@ SCOPED_RESOURCES = {
     f"{BUCKET}/{layout.COMPAT_ROOT_KEY}",
     f"{BUCKET}/{layout.TOKENS_PREFIX}*",
     f"{BUCKET}/{layout.OPERATOR_PREFIX}*",
+    f"{BUCKET}/{layout.EXCHANGE_PREFIX}*",
+    f"{BUCKET}/{layout.MINTED_TOKENS_PREFIX}*",
     f"{LOGS}:*",
     QUEUE,
     KEY,
@@ -120,6 +125,10 @@ GENERATED_KEYS = [
     layout.COMPAT_ROOT_KEY,
 ]
 TOKEN_KEY = layout.token_key("0" * 64)
+MINTED_KEY = layout.minted_token_key("1" * 64)
+JTI_KEY = layout.jti_key("https://token.actions.githubusercontent.com", "a-jti")
+EXCHANGE_KEYS = [MINTED_KEY, JTI_KEY]
+PUBLISHER_KEY = layout.publishers_prefix("https://token.actions.githubusercontent.com", "o/r") + "abc"
 
 
 @pytest.mark.parametrize(
@@ -275,7 +284,7 @@ def _matches(event: dict[str, Any]) -> bool:
         ("sub/index.html", True),  # only the root index.html is generated
         ("index.html.bak", True),
         (".pypi", True),  # not under the prefix
-        *[(key, False) for key in (*GENERATED_KEYS, TOKEN_KEY)],
+        *[(key, False) for key in (*GENERATED_KEYS, TOKEN_KEY, *EXCHANGE_KEYS)],
     ],
 )
 def test_event_pattern_skips_generated_keys(key: str, expected: bool) -> None:
@@ -297,7 +306,9 @@ def test_event_pattern_excludes_in_one_element_from_the_layout_constants() -> No
     # Elements of a pattern array are OR-ed: both exclusions must sit in the one anything-but.
     condition, statuses = policies.event_pattern("b")["detail"]["object"]["key"]
     assert condition == {
-        "anything-but": {"wildcard": [layout.GENERATED_PREFIX + "*", layout.COMPAT_ROOT_KEY]}
+        "anything-but": {
+            "wildcard": [layout.GENERATED_PREFIX + "*", layout.COMPAT_ROOT_KEY, layout.EXCHANGE_PREFIX + "*"]
+        }
     }
     assert statuses == {"prefix": layout.STATUS_PREFIX}
 
@@ -319,3 +330,44 @@ def test_neither_function_writes_operator_data_and_both_read_it(key: str) -> Non
         for action in ("s3:PutObject", "s3:DeleteObject"):
             assert not allowed(document, action, arn, {"s3:if-none-match": "*"}), action
         assert allowed(document, "s3:GetObject", arn)
+
+
+# -- trusted publishing ------------------------------------------------------------------------
+def test_the_exchange_writes_exactly_minted_tokens_and_jtis() -> None:
+    document = _api(trusted=True)
+    create = {"s3:if-none-match": "*"}
+    for key in EXCHANGE_KEYS:
+        assert allowed(document, "s3:PutObject", f"{BUCKET}/{key}", create), key
+        assert not allowed(document, "s3:PutObject", f"{BUCKET}/{key}"), key  # never an overwrite
+    assert allowed(document, "s3:DeleteObject", f"{BUCKET}/{MINTED_KEY}")  # a burn
+    assert not allowed(document, "s3:DeleteObject", f"{BUCKET}/{JTI_KEY}")  # a used jti stays used
+    for key in (*GENERATED_KEYS, TOKEN_KEY, PUBLISHER_KEY):
+        for action in ("s3:PutObject", "s3:DeleteObject"):
+            assert not allowed(document, action, f"{BUCKET}/{key}", create), (action, key)
+    assert allowed(document, "s3:GetObject", f"{BUCKET}/{PUBLISHER_KEY}")
+    assert allowed(document, "s3:GetObject", f"{BUCKET}/{MINTED_KEY}")
+
+
+@pytest.mark.parametrize("document", [_api(), _api(kms=True)], ids=["api", "api-kms"])
+def test_without_trusted_publishing_the_api_never_writes_the_exchange_prefix(
+    document: dict[str, Any],
+) -> None:
+    # The project-files pattern (``*/*``) would match ``.pypi-oidc/…``: an explicit Deny keeps it off.
+    for key in EXCHANGE_KEYS:
+        assert not allowed(document, "s3:PutObject", f"{BUCKET}/{key}", {"s3:if-none-match": "*"})
+        assert not allowed(document, "s3:DeleteObject", f"{BUCKET}/{key}")
+
+
+def test_neither_function_writes_publishers() -> None:
+    arn = f"{BUCKET}/{PUBLISHER_KEY}"
+    assert PUBLISHER_KEY.startswith(layout.PUBLISHERS_PREFIX)
+    for document in (_api(), _api(trusted=True), _api(uploads=False), _reindex()):
+        for action in ("s3:PutObject", "s3:DeleteObject"):
+            assert not allowed(document, action, arn, {"s3:if-none-match": "*"}), action
+    assert allowed(_reindex(), "s3:GetObject", arn)
+
+
+def test_the_reindexer_never_touches_minted_tokens_or_jtis() -> None:
+    for key in EXCHANGE_KEYS:
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+            assert not allowed(_reindex(), action, f"{BUCKET}/{key}"), (action, key)

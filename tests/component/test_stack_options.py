@@ -43,7 +43,7 @@ def test_without_a_domain_the_urls_are_the_stage_and_no_domain_resource_exists(d
     assert default.outputs["stage_url"] == stage_url
     for typ in (CERTIFICATE, DOMAIN, MAPPING, RECORD, WEB_ACL, API_POLICY):
         assert not default.of_type(typ), typ
-    assert default.one(API).inputs.get("disableExecuteApiEndpoint") in (None, False)
+    assert default.one(API, "serverless-pypi").inputs.get("disableExecuteApiEndpoint") in (None, False)
     assert "domain_target" not in default.outputs
 
 
@@ -64,10 +64,10 @@ def test_a_domain_with_a_zone_gets_a_validated_certificate_a_mapping_and_an_alia
     assert domain.inputs["domainName"] == "pypi.example.com"
     assert domain.inputs["endpointConfiguration"] == {"types": "REGIONAL"}
     assert domain.inputs["securityPolicy"] == "TLS_1_2"
-    mapping = graph.one(MAPPING)
+    mapping = graph.one(MAPPING, "serverless-pypi-mapping")
     assert mapping.inputs["basePath"] == "simple"
     assert mapping.inputs["stageName"] == "simple"
-    assert mapping.inputs["restApi"] == graph.one(API).id
+    assert mapping.inputs["restApi"] == graph.one(API, "serverless-pypi").id
     assert alias.inputs["type"] == "A"
     assert alias.inputs["name"] == "pypi.example.com"
     assert alias.inputs["aliases"] == [
@@ -98,7 +98,7 @@ def test_a_domain_with_a_given_certificate_creates_no_certificate_nor_dns() -> N
     assert not graph.of_type(CERTIFICATE)
     assert not graph.of_type(RECORD)
     assert graph.one(DOMAIN).inputs["regionalCertificateArn"] == CERTIFICATE_ARN
-    assert graph.one(API).inputs["disableExecuteApiEndpoint"] is True
+    assert graph.one(API, "serverless-pypi").inputs["disableExecuteApiEndpoint"] is True
     assert graph.outputs["index_url"] == "https://pypi.example.com/simple/"
 
 
@@ -126,20 +126,26 @@ def test_settings_that_cannot_work_are_refused(config: dict[str, Any], message: 
 
 def test_a_private_api_with_its_endpoints_and_policy(default: Graph) -> None:
     graph = run_stack({"endpointType": "PRIVATE", "vpcEndpointIds": ["vpce-0a1b2c3d"]})
-    api = graph.one(API)
+    api = graph.one(API, "serverless-pypi")
     assert api.inputs["endpointConfiguration"] == {"types": "PRIVATE", "vpcEndpointIds": ["vpce-0a1b2c3d"]}
     policy = json.loads(graph.one(API_POLICY).inputs["policy"])
     assert policy["Statement"][1]["Condition"]["StringNotEquals"]["aws:SourceVpce"] == ["vpce-0a1b2c3d"]
     assert graph.one(API_POLICY).parent == graph.one(COMPONENT_TYPE).urn
     # A different endpoint configuration is a different deployment.
-    assert graph.one(DEPLOYMENT).inputs["triggers"] != default.one(DEPLOYMENT).inputs["triggers"]
+    assert (
+        graph.one(DEPLOYMENT, "serverless-pypi").inputs["triggers"]
+        != default.one(DEPLOYMENT, "serverless-pypi").inputs["triggers"]
+    )
 
 
 def test_disabling_the_execute_api_endpoint_redeploys() -> None:
     with_domain = {"domainName": "pypi.example.com", "certificateArn": CERTIFICATE_ARN}
     on = run_stack(with_domain)
     off = run_stack({**with_domain, "disableExecuteApiEndpoint": True})
-    assert on.one(DEPLOYMENT).inputs["triggers"] != off.one(DEPLOYMENT).inputs["triggers"]
+    assert (
+        on.one(DEPLOYMENT, "serverless-pypi").inputs["triggers"]
+        != off.one(DEPLOYMENT, "serverless-pypi").inputs["triggers"]
+    )
 
 
 def test_no_rate_limit_by_default_and_a_per_ip_rule_when_asked(default: Graph) -> None:
@@ -177,7 +183,10 @@ def test_access_logs_and_tracing_reach_the_stage(default: Graph) -> None:
 def test_the_5xx_alarm_watches_this_api_and_stage() -> None:
     graph = run_stack({"alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:ops"})
     alarm = graph.one(ALARM, "serverless-pypi-api-5xx")
-    assert alarm.inputs["dimensions"] == {"ApiName": graph.one(API).state["name"], "Stage": "simple"}
+    assert alarm.inputs["dimensions"] == {
+        "ApiName": graph.one(API, "serverless-pypi").state["name"],
+        "Stage": "simple",
+    }
     assert alarm.inputs["alarmActions"] == ["arn:aws:sns:us-east-1:123456789012:ops"]
 
 

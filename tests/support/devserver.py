@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -121,8 +121,13 @@ class Running:
 
 
 @contextlib.contextmanager
-def running_devserver(data: Path, logs: Path, *, public_read: bool = True) -> Iterator[Running]:
-    """Start ``python -m devserver`` on free ports over ``data``; stop it (cleanly) at the end."""
+def running_devserver(
+    data: Path, logs: Path, *, public_read: bool = True, extra_args: Sequence[str] = (), scheme: str = "http"
+) -> Iterator[Running]:
+    """Start ``python -m devserver`` on free ports over ``data``; stop it (cleanly) at the end.
+
+    ``extra_args`` go to the dev server as they are; with ``--tls-cert`` pass ``scheme="https"``.
+    """
     port, s3_port, fallback_port = free_port(), free_port(), free_port()
     fallback_url = f"http://127.0.0.1:{fallback_port}/fallback/"
     logs.mkdir(parents=True, exist_ok=True)
@@ -144,13 +149,14 @@ def running_devserver(data: Path, logs: Path, *, public_read: bool = True) -> It
     ]
     if public_read:
         args.append("--public-read")
+    args.extend(extra_args)
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = subprocess.Popen(
             args, cwd=REPO_ROOT, stdout=out, stderr=err, env=isolated_env(logs / "home")
         )
     running = Running(
         process,
-        f"http://127.0.0.1:{port}/simple/",
+        f"{scheme}://127.0.0.1:{port}/simple/",
         f"http://127.0.0.1:{s3_port}",
         data,
         stdout,

@@ -1,0 +1,149 @@
+"""The trusted publishing exchange's own REST API, mapped at base path ``_`` of the custom domain.
+
+Clients keep only the publish URL's host and ask ``https://HOST/_/oidc/…``, so the exchange must
+answer at the host root; the index's REST API and its routes stay exactly as they are (a project
+named ``oidc`` is still ``/simple/oidc/``). This second API has one resource per exchange route
+(``/oidc/audience`` GET, ``/oidc/mint-token``, ``/oidc/github/mint-token``, ``/oidc/burn-token``
+POST), each an ``AWS_PROXY`` integration with the index's API function, which tells the exchange by
+the event's ``resource``. Its execute-api endpoint is off: the domain is the only way in.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from handlers import contract
+
+#: The stage of the exchange API (what the base path ``_`` maps to).
+STAGE = "oidc"
+#: Throttling of the exchange stage: a CI job makes three requests; a flood of forged tokens gets 429s.
+BURST_LIMIT = 50
+RATE_LIMIT = 20
+
+
+def resource_paths() -> list[str]:
+    """Every resource path of the exchange API, parents first.
+
+    >>> resource_paths()[:4]
+    ['/oidc', '/oidc/audience', '/oidc/burn-token', '/oidc/github']
+    """
+    paths: set[str] = set()
+    for route in contract.OIDC_ROUTES:
+        parts = route.strip("/").split("/")
+        paths |= {"/" + "/".join(parts[: i + 1]) for i in range(len(parts))}
+    return sorted(paths)
+
+
+def slug(path: str) -> str:
+    """A resource-name fragment for a path: ``/oidc/github/mint-token`` -> ``oidc-github-mint-token``."""
+    return path.strip("/").replace("/", "-")
+
+
+def invoke_source_arn(execution_arn: str, method: str, path: str) -> str:
+    """The one route of this API the invoke permission admits."""
+    return f"{execution_arn}/*/{method}{path}"
+
+
+def _source_arn(execution_arn: str, *, method: str, path: str) -> str:
+    return invoke_source_arn(execution_arn, method, path)
+
+
+def deployment_trigger() -> str:
+    """Changes with the route table (a new deployment whenever a route does)."""
+    return hashlib.sha256(json.dumps(contract.OIDC_ROUTES, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ExchangeApi:
+    """What :func:`exchange_api` created."""
+
+    rest_api: aws.apigateway.RestApi
+    stage: aws.apigateway.Stage
+    mapping: aws.apigateway.BasePathMapping
+
+
+def exchange_api(
+    name: str,
+    *,
+    function: aws.lambda_.Function,
+    domain: aws.apigateway.DomainName,
+    tags: dict[str, str] | None = None,
+) -> ExchangeApi:
+    """The exchange's REST API, its stage and the ``_`` mapping on ``domain``."""
+    tags = dict(tags or {})
+    api = aws.apigateway.RestApi(
+        f"{name}-oidc",
+        description="Serverless PyPI: trusted publishing token exchange (/_/oidc/*)",
+        endpoint_configuration={"types": "REGIONAL"},
+        binary_media_types=["*/*"],
+        disable_execute_api_endpoint=True,
+        tags=tags,
+    )
+    resources: dict[str, aws.apigateway.Resource] = {}
+    for path in resource_paths():
+        parent, _, part = path.rpartition("/")
+        resources[path] = aws.apigateway.Resource(
+            f"{name}-oidc-{slug(path)}",
+            rest_api=api.id,
+            parent_id=resources[parent].id if parent else api.root_resource_id,
+            path_part=part,
+        )
+    integrations = []
+    for path, method in contract.OIDC_ROUTES.items():
+        resource = resources[path]
+        method_resource = aws.apigateway.Method(
+            f"{name}-oidc-{slug(path)}-{method.lower()}",
+            rest_api=api.id,
+            resource_id=resource.id,
+            http_method=method,
+            authorization="NONE",
+        )
+        integrations.append(
+            aws.apigateway.Integration(
+                f"{name}-oidc-{slug(path)}-{method.lower()}",
+                rest_api=api.id,
+                resource_id=resource.id,
+                http_method=method_resource.http_method,
+                type="AWS_PROXY",
+                integration_http_method="POST",
+                uri=function.invoke_arn,
+            )
+        )
+        aws.lambda_.Permission(
+            f"{name}-oidc-{slug(path)}-invoke",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=api.execution_arn.apply(functools.partial(_source_arn, method=method, path=path)),
+        )
+    deployment = aws.apigateway.Deployment(
+        f"{name}-oidc",
+        rest_api=api.id,
+        description="Serverless PyPI trusted publishing",
+        triggers={"redeploy": deployment_trigger()},
+        opts=pulumi.ResourceOptions(depends_on=integrations),
+    )
+    stage = aws.apigateway.Stage(
+        f"{name}-oidc", rest_api=api.id, deployment=deployment.id, stage_name=STAGE, tags=tags
+    )
+    aws.apigateway.MethodSettings(
+        f"{name}-oidc-throttling",
+        rest_api=api.id,
+        stage_name=stage.stage_name,
+        method_path="*/*",
+        settings={"throttling_burst_limit": BURST_LIMIT, "throttling_rate_limit": RATE_LIMIT},
+    )
+    mapping = aws.apigateway.BasePathMapping(
+        f"{name}-oidc-mapping",
+        rest_api=api.id,
+        stage_name=stage.stage_name,
+        domain_name=domain.domain_name,
+        base_path=contract.OIDC_BASE_PATH,
+    )
+    return ExchangeApi(api, stage, mapping)

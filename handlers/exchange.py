@@ -1,0 +1,133 @@
+"""The trusted publishing exchange, ``/_/oidc/*`` at the host root (docs/trusted-publishing.md).
+
+* ``GET /_/oidc/audience`` -> ``{"audience": …}``; 403 when trusted publishing is off.
+* ``POST /_/oidc/mint-token`` (and the old action's ``/_/oidc/github/mint-token``) with
+  ``{"token": "<OIDC JWT>"}`` -> 200 ``{"success": true, "token": …, "expires": <unix>}``, or 422
+  ``{"message": "Token request failed", "errors": [{"code": …, "description": …}]}``.
+* ``POST /_/oidc/burn-token`` with ``{"token": …}`` -> 202: the minted token stops working at once.
+
+Routed here by the API Gateway resource (``/oidc/…`` exists only on the exchange's own REST API), so
+a project named ``oidc`` on the index stays a project. PyJWT and cryptography load only here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+from handlers import contract
+from handlers.http import Request, Response
+from handlers.storage import Storage
+
+log = logging.getLogger(__name__)
+_MAX_BODY = 64 * 1024
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(
+        status,
+        json.dumps(body).encode(),
+        {
+            "Content-Type": "application/json",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def audience() -> str | None:
+    """The configured audience, or None when trusted publishing is off."""
+    return os.environ.get(contract.ENV_OIDC_AUDIENCE, "").strip() or None
+
+
+def issuers() -> tuple[str, ...]:
+    """The trusted issuers (GitHub's unless configured)."""
+    from handlers.oidc import DEFAULT_ISSUERS
+
+    configured = os.environ.get(contract.ENV_OIDC_ISSUERS, "")
+    found = tuple(i.strip().rstrip("/") for i in configured.split(",") if i.strip())
+    return found or DEFAULT_ISSUERS
+
+
+def route(request: Request, resource: str, storage: Storage) -> Response:
+    """Answer one request to an exchange resource; every refusal is a 4xx."""
+    method = contract.OIDC_ROUTES.get(resource)
+    if method is None or request.method != method:
+        return _json(405, {"message": f"Method Not Allowed: {method or 'none'}"})
+    if resource == "/oidc/audience":
+        found = audience()
+        if found is None:
+            return _json(403, {"message": "Trusted publishing is not enabled on this index"})
+        return _json(200, {"audience": found})
+    if resource == "/oidc/burn-token":
+        return _burn(request, storage)
+    return _mint(request, storage)
+
+
+def _token_field(request: Request) -> str:
+    from handlers.oidc import TokenRequestFailed
+
+    if len(request.body) > _MAX_BODY:
+        raise TokenRequestFailed("invalid-payload", "the request body is too large")
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise TokenRequestFailed("invalid-payload", 'the body must be JSON: {"token": "…"}') from error
+    token = payload.get("token") if isinstance(payload, dict) else None
+    if not isinstance(token, str) or not token:
+        raise TokenRequestFailed("invalid-payload", 'the body must be JSON with a "token" string')
+    return token
+
+
+def _mint(request: Request, storage: Storage) -> Response:
+    from handlers import jwks, minted, oidc
+    from handlers.publishers import PublisherStore
+
+    try:
+        expected = audience()
+        if expected is None:
+            raise oidc.TokenRequestFailed("not-enabled", "trusted publishing is not enabled on this index")
+        token = _token_field(request)
+        header, unverified = oidc.unverified(token)
+        issuer = oidc.issuer_of(unverified, issuers())
+        if header.get("alg") not in oidc.ALGORITHMS:
+            raise oidc.TokenRequestFailed(
+                "invalid-token",
+                f"the token is signed with {str(header.get('alg'))[:20]!r}; only RS256 is accepted",
+            )
+        key = jwks.cache.key(issuer, header.get("kid"))
+        claims = oidc.verify(token, key, issuer=issuer, audience=expected)
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not jti:
+            raise oidc.TokenRequestFailed("invalid-token", "the token has no jti (it could be replayed)")
+        repository = claims.get("repository")
+        if not isinstance(repository, str) or not repository or "/" not in repository:
+            raise oidc.TokenRequestFailed("invalid-publisher", "the token names no repository")
+        try:
+            candidates = PublisherStore(storage).of(issuer, repository)
+        except ValueError:
+            candidates = []
+        publisher = oidc.match(claims, candidates)
+        if not minted.claim_jti(storage, issuer, jti):
+            raise oidc.TokenRequestFailed(
+                "invalid-token", "this token was used already (replayed jti): request a fresh one"
+            )
+        upload_token, expires = minted.mint(storage, publisher)
+    except oidc.TokenRequestFailed as error:
+        log.info("token exchange refused: %s %s", error.code, error.description[:300])
+        return _json(422, oidc.error_body(error))
+    log.info("token exchange: minted an upload token for publisher %s (%s)", publisher.ident, repository)
+    return _json(200, {"success": True, "token": upload_token, "expires": expires})
+
+
+def _burn(request: Request, storage: Storage) -> Response:
+    from handlers import minted, oidc
+
+    try:
+        token = _token_field(request)
+    except oidc.TokenRequestFailed as error:
+        return _json(422, oidc.error_body(error))
+    minted.burn(storage, token)
+    return _json(202, {"success": True})
