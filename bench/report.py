@@ -7,7 +7,8 @@ from typing import Any
 TARGET_PAGE_CPU_MS = 2.0
 TARGET_EVENT_REQUESTS = 6
 TARGET_MEMORY_MIB = 128
-TARGET_IMPORT_MS = 20.0
+#: The seed's import of handlers.api (8.0 ms beyond boto3) plus 10 %: new code loads where it is used.
+TARGET_IMPORT_MS = 8.8
 HOSTILE_MIB = 32
 HOSTILE_CPU_S = 0.5
 

@@ -186,6 +186,7 @@ class ServerlessPyPIArgs:
     event_rule_description: str = "Serverless PyPI reindex"
     """Description of the EventBridge rule."""
     tags: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Tags on every taggable resource."""
     # -- trusted publishing (docs/trusted-publishing.md) --------------------------------------
     trusted_publishing: bool = False
     """Let the API function answer the token exchange (``/_/oidc/*``, served from a second REST API
@@ -197,7 +198,6 @@ class ServerlessPyPIArgs:
     deployment). The stack sets it to the custom domain's name."""
     oidc_issuers: Sequence[str] = (OIDC_GITHUB_ISSUER,)
     """Issuers whose tokens are accepted (GitHub's claim rules)."""
-    """Tags on every taggable resource."""
 
     def __post_init__(self) -> None:
         """Refuse values AWS would refuse, before anything is created."""

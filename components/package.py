@@ -213,6 +213,15 @@ class ServerlessPyPIInputs(TypedDict):
     tags: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Tags on every taggable resource."""
 
+    # -- trusted publishing (docs/trusted-publishing.md) ------------------------------------------
+    trusted_publishing: NotRequired[bool]
+    """Let the API function answer the token exchange (`/_/oidc/*`, from a second REST API mapped at
+    base path `_` of a custom domain); needs `uploads` (default false)."""
+    oidc_audience: NotRequired[pulumi.Input[str]]
+    """The audience CI tokens must name; default `serverless-pypi:<bucket name>`."""
+    oidc_issuers: NotRequired[Sequence[str]]
+    """OIDC issuers whose tokens are accepted, with GitHub's claim rules (default GitHub Actions')."""
+
 
 def _plain_fields() -> dict[str, Any]:
     """Inputs the schema marks plain (no ``Input``), by name, with their type (or its origin)."""

@@ -67,7 +67,7 @@ EVERYTHING: dict[str, Any] = {
     "fallback_index_url": "https://pypi.org/simple/",
     "presigned_url_ttl": 600,
     "public_read": True,
-    "uploads": False,
+    "uploads": True,
     "runtime": "python3.12",
     "architecture": "x86_64",
     "api_function_name": "pypi-api",
@@ -91,6 +91,9 @@ EVERYTHING: dict[str, Any] = {
     "event_rule_name": "pypi-rule",
     "event_rule_description": "reindex",
     "tags": {"team": "platform"},
+    "trusted_publishing": True,
+    "oidc_audience": "pypi.example.com",
+    "oidc_issuers": ["https://token.actions.githubusercontent.com", "https://gitlab.example.com"],
 }
 
 
