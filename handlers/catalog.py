@@ -21,8 +21,25 @@ from handlers.storage import ListingTruncated, Storage
 log = logging.getLogger(__name__)
 
 
+class _Stored:
+    """What a generated object read from S3 shares: readable, missing, or damaged (with its ETag)."""
+
+    etag: str | None
+    damaged_etag: str | None
+
+    @property
+    def damaged(self) -> bool:
+        """True when the stored object cannot be read."""
+        return self.damaged_etag is not None
+
+    @property
+    def write_etag(self) -> str | None:
+        """The ETag a new version is written against (None: create it)."""
+        return self.etag or self.damaged_etag
+
+
 @dataclass(frozen=True)
-class Page:
+class Page(_Stored):
     """A project's page as stored: its files by S3 key, and the ETag to write it back against."""
 
     files: dict[str, FileFacts] = field(default_factory=dict)
@@ -38,34 +55,14 @@ class Page:
         """True when an object is stored under the page's key, readable or not."""
         return self.etag is not None or self.damaged_etag is not None
 
-    @property
-    def damaged(self) -> bool:
-        """True when the stored page cannot be read."""
-        return self.damaged_etag is not None
-
-    @property
-    def write_etag(self) -> str | None:
-        """The ETag a new version of this page is written against (None: create it)."""
-        return self.etag or self.damaged_etag
-
 
 @dataclass(frozen=True)
-class Root:
+class Root(_Stored):
     """The root as stored: the projects it lists."""
 
     projects: list[NormalizedName] = field(default_factory=list)
     etag: str | None = None
     damaged_etag: str | None = None
-
-    @property
-    def damaged(self) -> bool:
-        """True when the stored root cannot be read."""
-        return self.damaged_etag is not None
-
-    @property
-    def write_etag(self) -> str | None:
-        """The ETag a new root is written against (None: create it)."""
-        return self.etag or self.damaged_etag
 
 
 class Catalog:

@@ -7,11 +7,11 @@ that points the environment elsewhere gets a new one.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import threading
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+
+from handlers.http import is_loopback
 
 if TYPE_CHECKING:
     from handlers.awstypes import S3Client, SQSClient
@@ -59,17 +59,6 @@ def make_client(service: str, endpoint: str | None, region: str | None) -> Any:
     session = boto3.session.Session(region_name=region)
     credentials = emulator_credentials(session, endpoint)
     return session.client(service, endpoint_url=endpoint, config=config, **credentials)  # type: ignore[call-overload]
-
-
-def is_loopback(url: str) -> bool:
-    """True for an endpoint on this machine (moto, the local index's embedded S3)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def emulator_credentials(session: Any, endpoint: str | None) -> dict[str, str]:

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 #: Bodies smaller than this are not worth compressing.
 GZIP_MIN_SIZE = 1024
@@ -288,3 +288,20 @@ def _as_text(body: bytes) -> str | None:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def is_loopback(url: str) -> bool:
+    """True for a URL on this machine (``localhost`` or a loopback address).
+
+    >>> is_loopback("http://127.0.0.1:8000/x"), is_loopback("http://example.com")
+    (True, False)
+    """
+    import ipaddress
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

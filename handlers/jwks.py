@@ -14,8 +14,8 @@ import time
 import urllib.request
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
+from handlers.http import is_loopback
 from handlers.oidc import TokenRequestFailed
 
 #: Seconds between two fetches of one issuer's keys.
@@ -25,23 +25,6 @@ _TIMEOUT = 5.0
 
 #: ``url -> body``; tests replace it.
 Fetch = Callable[[str], bytes]
-
-
-def is_loopback(url: str) -> bool:
-    """True for a URL on this machine (``localhost`` or a loopback address).
-
-    >>> is_loopback("http://127.0.0.1:8000/x"), is_loopback("http://example.com")
-    (True, False)
-    """
-    import ipaddress
-
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def fetch_url(url: str) -> bytes:
