@@ -11,6 +11,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,44 @@ def cold_start(path: str, runs: int = 7) -> dict[str, Any]:
         "first_request_ms": statistics.median(r["first_request_ms"] for r in api_runs),
         "runs": runs,
     }
+
+
+#: The commit whose ``handlers.api`` import the current one is held to (issue 11: the seed's plus 10 %).
+SEED_COMMIT = "020bf91"
+_IMPORT_ONLY = r"""
+import time
+import boto3
+started = time.perf_counter()
+import handlers.api
+print((time.perf_counter() - started) * 1000)
+"""
+
+
+def import_against_seed(runs: int = 15) -> dict[str, Any] | None:
+    """``import handlers.api`` (beyond boto3) here and in the seed's handlers, interleaved in fresh
+    interpreters on this machine now: a comparison that holds whatever the machine's speed.
+
+    None when the seed cannot be read from git (a shallow clone).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "archive", SEED_COMMIT, "handlers"], cwd=ROOT, capture_output=True, check=False
+        )
+        if archive.returncode != 0:
+            return None
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        here: list[float] = []
+        seed: list[float] = []
+        for number in range(runs + 1):  # the first round compiles both (bytecode cached), uncounted
+            for folder, into in ((ROOT, here), (Path(tmp), seed)):
+                output = subprocess.run(
+                    [sys.executable, "-c", _IMPORT_ONLY], cwd=folder, env=env, capture_output=True,
+                    text=True, check=True, timeout=120,
+                )  # fmt: skip
+                if number:
+                    into.append(float(output.stdout))
+    return {"here_ms": statistics.median(here), "seed_ms": statistics.median(seed), "seed": SEED_COMMIT}
 
 
 def page_memory(path: str) -> float:

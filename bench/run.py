@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _environment(endpoint)
         results = _request_paths(small, large, args.runs)
         results["cold_start"] = coldstart.cold_start("/")
+        results["import_against_seed"] = coldstart.import_against_seed()
         _log("worst-case uploads, each in a fresh interpreter ...")
         token = TokenStore(Storage(clients.s3(), "bench-small")).create("bench-hostile", ("upload",))
         results["hostile"] = hostile.worst_cases(endpoint, "bench-small", token)
