@@ -17,7 +17,7 @@ import pytest
 from admin import check
 from testkit import clients, dists
 from testkit.dists import Meta
-from tests.support.devserver import BUCKET, REPO_ROOT, Running, free_port, running_devserver
+from tests.support.devserver import BUCKET, REPO_ROOT, Running, admin_token, free_port, running_devserver
 
 pytestmark = pytest.mark.e2e
 
@@ -33,23 +33,6 @@ def admin_check(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
-
-
-def admin_token(running: Running, name: str, *scopes: str, home: Path) -> str:
-    """A token from ``python -m admin token create`` (its last line of stdout)."""
-    scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
-    admin = [sys.executable, "-m", "admin", "--endpoint-url", running.s3_endpoint, "--bucket", BUCKET]
-    result = subprocess.run(
-        [*admin, "token", "create", "--name", name, *scope_args],
-        cwd=REPO_ROOT,
-        env=clients.isolated_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
 
 
 def outcomes(stdout: str) -> dict[str, str]:

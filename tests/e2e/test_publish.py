@@ -23,7 +23,7 @@ from testkit import clients, dists
 from testkit.dists import Meta
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
 from tests.support import shell
-from tests.support.devserver import BUCKET, REPO_ROOT, Running, running_devserver
+from tests.support.devserver import BUCKET, Running, admin_token, running_devserver
 
 pytestmark = pytest.mark.e2e
 JSON = "application/vnd.pypi.simple.v1+json"
@@ -36,23 +36,6 @@ def private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     dists.wheel(root / "data" / "seeded", Meta("seeded", "1.0"))
     with running_devserver(root / "data", root / "logs", public_read=False) as running:
         yield running
-
-
-def admin_token(running: Running, name: str, *scopes: str, home: Path) -> str:
-    """``python -m admin … token create`` with the banner's arguments (the banner itself: test_first_hour)."""
-    scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
-    admin = [sys.executable, "-m", "admin", "--endpoint-url", running.s3_endpoint, "--bucket", BUCKET]
-    result = subprocess.run(
-        [*admin, "token", "create", "--name", name, *scope_args],
-        cwd=REPO_ROOT,
-        env=clients.isolated_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ fix and publishes nothing.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ import requests
 from handlers import layout
 from testkit import clients, dists
 from testkit.dists import Meta
-from tests.support.devserver import BUCKET, REPO_ROOT, Running, running_devserver
+from tests.support.devserver import BUCKET, Running, admin, running_devserver
 from tests.support.oidc import REPOSITORY, WORKFLOW, Certificates, FakeCI, make_certificates, running_fake_ci
 
 pytestmark = pytest.mark.e2e
@@ -41,20 +39,6 @@ class Setup:
 
     def post(self, path: str, body: Any) -> requests.Response:
         return requests.post(f"{self.root}{path}", json=body, verify=str(self.certs.ca), timeout=10)
-
-
-def admin(index: Running, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    """``python -m admin`` against the dev server's embedded S3."""
-    command = [sys.executable, "-m", "admin", "--endpoint-url", index.s3_endpoint, "--bucket", BUCKET]
-    return subprocess.run(
-        [*command, *args],
-        cwd=REPO_ROOT,
-        env=clients.isolated_env(home),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

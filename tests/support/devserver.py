@@ -224,3 +224,33 @@ def project_files(running: Running, project: str) -> dict[str, dict[str, Any]]:
 
 def put(running: Running, key: str, path: Path) -> None:
     running.s3().put_object(Bucket=running.bucket, Key=key, Body=path.read_bytes())
+
+
+def admin(running: Running, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m admin ARGS`` as a real subprocess against the dev server's embedded S3."""
+    command = [
+        sys.executable,
+        "-m",
+        "admin",
+        "--endpoint-url",
+        running.s3_endpoint,
+        "--bucket",
+        running.bucket,
+    ]
+    return subprocess.run(
+        [*command, *args],
+        cwd=REPO_ROOT,
+        env=isolated_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def admin_token(running: Running, name: str, *scopes: str, home: Path) -> str:
+    """A token from ``python -m admin token create`` (the last line of its stdout)."""
+    scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
+    result = admin(running, "token", "create", "--name", name, *scope_args, home=home)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
