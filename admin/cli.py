@@ -13,6 +13,7 @@ from admin import check, controls, errors, publishers
 from handlers import layout, tokens, uploads
 from handlers.catalog import Catalog
 from handlers.clients import make_client
+from handlers.distributions import Refused
 from handlers.indexer import Indexer
 from handlers.names import is_safe_filename, is_valid_project_name, normalize
 from handlers.storage import Storage
@@ -238,13 +239,13 @@ def upload_files(args: argparse.Namespace, storage: Storage) -> int:
         try:
             size = path.stat().st_size
             if size > MAX_UPLOAD_SIZE:
-                raise uploads.UploadRefused("larger than 5 GiB, the most one S3 PUT takes")
+                raise Refused("larger than 5 GiB, the most one S3 PUT takes")
             with path.open("rb") as file:
                 print(f"{prefix}: checking {size / 1e6:.1f} MB", file=sys.stderr)
                 dist = uploads.check_distribution(path.name, file)
                 print(f"{prefix}: uploading to {dist.key}", file=sys.stderr)
                 created = uploads.publish(storage, dist, file)
-        except (OSError, uploads.UploadRefused) as error:
+        except (OSError, Refused) as error:
             print(f"{prefix}: refused: {error}", file=sys.stderr)
             failed += 1
             continue

@@ -18,6 +18,7 @@ from handlers.http import (
     HTTPError,
     Request,
     Response,
+    ServiceUnavailable,
     encode,
     from_error,
     route_path,
@@ -50,7 +51,7 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
         response = encode(from_error(error), request)
     except DamagedBody as error:
         log.error("a stored page does not inflate (%s); a reindex writes it again", error)
-        response = text(503, "This page is being repaired; try again shortly", {"Retry-After": "5"})
+        response = from_error(ServiceUnavailable(app.PAGE_REPAIRING, app.RETRY_AFTER))
     except config.ConfigurationError as error:
         log.error("misconfigured: %s", error)
         response = text(500, "Internal Server Error: the index is misconfigured")

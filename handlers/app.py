@@ -48,6 +48,8 @@ REALM = "serverless-pypi"
 #: ``.metadata`` files up to this size are answered inline; larger ones are redirected to S3 like a
 #: file, far below Lambda's 6 MB response limit.
 MAX_INLINE_METADATA = 1024 * 1024
+#: What a client is told while a damaged page waits for the reindexer's repair.
+PAGE_REPAIRING = "This page is being repaired; try again shortly"
 #: Seconds a client should wait before asking again about a name being indexed or repaired.
 RETRY_AFTER = 5
 _PAGE_CACHE = "no-cache"  # clients keep pages but revalidate (a 304 costs them nothing)
@@ -105,6 +107,7 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
     # Imported here: reads, by far the most requests, never pay for the archive readers.
     from handlers import multipart, uploads
     from handlers.controls import namespace_of
+    from handlers.distributions import Refused
     from handlers.registry import Registry
 
     if not settings.uploads_enabled:
@@ -142,7 +145,7 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
             why = f": {status.reason}" if status.reason else ""
             raise BadRequest(f"{dist.project} is {status.status.value}; it takes no uploads{why}")
         created = uploads.publish(storage, dist, content.content)
-    except uploads.UploadRefused as error:
+    except Refused as error:
         raise BadRequest(str(error)) from error
     except uploads.ProjectUnreadable as error:
         raise ServiceUnavailable(
@@ -259,7 +262,7 @@ def _page(fmt: Format, body: bytes, metadata: dict[str, str], etag: str) -> Resp
         member = pages.member(body, metadata, json=fmt.is_json)
     except pages.DamagedPage as error:
         log.error("a stored page is damaged (%s); a reindex writes it again", error)
-        raise ServiceUnavailable("This page is being repaired; try again shortly", RETRY_AFTER) from error
+        raise ServiceUnavailable(PAGE_REPAIRING, RETRY_AFTER) from error
     return Response(200, member, _page_headers(fmt, etag), gzipped=True)
 
 

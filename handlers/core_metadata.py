@@ -16,6 +16,8 @@ import io
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -148,31 +150,22 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-class _ZipContext:
-    """``zipfile.ZipFile`` opened after its central directory was found to be within bounds."""
-
-    def __init__(self, file: IO[bytes], what: str):
-        self._file, self._what = file, what
-        self._archive: zipfile.ZipFile | None = None
-
-    def __enter__(self) -> zipfile.ZipFile:
-        try:
-            _check_central_directory(self._file)
-            self._archive = zipfile.ZipFile(self._file)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
-            if isinstance(error, InvalidDistribution):
-                raise
-            raise InvalidDistribution(f"not a readable {self._what} (zip): {error}") from error
-        return self._archive
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._archive is not None:
-            self._archive.close()
-        self._file.seek(0)
-
-
-def _zip(file: IO[bytes], what: str) -> _ZipContext:
-    return _ZipContext(file, what)
+@contextmanager
+def _zip(file: IO[bytes], what: str) -> Iterator[zipfile.ZipFile]:
+    """``zipfile.ZipFile`` over ``file``, opened once its central directory is within bounds; the
+    file is rewound after."""
+    try:
+        _check_central_directory(file)
+        archive = zipfile.ZipFile(file)
+    except InvalidDistribution:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
+        raise InvalidDistribution(f"not a readable {what} (zip): {error}") from error
+    try:
+        with archive:
+            yield archive
+    finally:
+        file.seek(0)
 
 
 def _check_central_directory(file: IO[bytes]) -> None:

@@ -281,11 +281,8 @@ class Storage:
                 )
 
     def folders(self, prefix: str = "") -> Iterator[str]:
-        """The top-level folder names under ``prefix``, 1,000 per request (repairs and rebuilds only)."""
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
-            for item in page.get("CommonPrefixes", []):
-                yield item["Prefix"][:-1]
+        """Every top-level folder name under ``prefix`` (repairs and rebuilds only)."""
+        return self.folders_after(prefix, "")
 
     def folders_after(
         self, prefix: str, start_after: str, *, max_requests: int | None = None

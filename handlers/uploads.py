@@ -35,8 +35,6 @@ MULTILINE_FIELDS = frozenset({"description", "license"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-UploadRefused = Refused  # the one refusal type, under the name the callers know
-
 
 class FileExists(Refused):
     """The release file is published already, under this name or another spelling of it (PyPI's

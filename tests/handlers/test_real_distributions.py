@@ -16,6 +16,7 @@ import pytest
 from pypi_simple import PyPISimple
 
 from handlers import distributions, uploads
+from handlers.distributions import Refused
 from testkit.clients import explain, isolated_env, pip
 
 #: Pinned, so the set is the same every run: popular projects, several build backends, both kinds,
@@ -75,6 +76,6 @@ def test_real_wheels_and_sdists_pass_the_upload_checks(real_files: list[Path]) -
     for path in real_files:
         try:
             uploads.check_distribution(path.name, io.BytesIO(path.read_bytes()))
-        except uploads.UploadRefused as error:
+        except Refused as error:
             refused[path.name] = str(error)
     assert refused == {}
