@@ -10,10 +10,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
-import os
-import subprocess
-import sys
-import threading
 import typing
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -31,76 +27,22 @@ from pulumi.runtime import rpc
 from components import args as component_args
 from components import package, routes, serverless_pypi
 from components.args import ServerlessPyPIArgs
+from tests.support.package_plugin import (
+    EVERYTHING,
+    NAME,
+    PLUGIN,
+    REQUIRED,
+    camel,
+    comparable,
+    python_path,
+    running_plugin,
+)
 from tests.support.pulumi_mocks import COMPONENT_TYPE, ROOT, Graph, Program, Registered, run
 
-PLUGIN = ROOT / "serverless-pypi"
 SCHEMA = PLUGIN / "schema.json"
 RESOURCE = f"{package.PACKAGE}:index:ServerlessPyPI"
-NAME = "pypi"
-REQUIRED: dict[str, Any] = {
-    "rest_api_id": "a1b2c3d4e5",
-    "root_resource_id": "r00tid",
-    "execution_arn": "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5",
-}
 #: Arguments only a Python program can pass (a function), so not in the schema.
 PYTHON_ONLY = {"layer_builder"}
-
-#: A value for every input the package takes, none of them the default.
-EVERYTHING: dict[str, Any] = {
-    "authorization": "CUSTOM",
-    "authorizer_id": "auth01",
-    "too_large_response": False,
-    "not_found_response": True,
-    "rest_api_settings": {"binary_media_types": ["*/*"], "endpoint_configuration": {"types": "PRIVATE"}},
-    "endpoint_type": "PRIVATE",
-    "vpc_endpoint_ids": ["vpce-0a1b2c3d", "vpce-4e5f6a7b"],
-    "api_name": "serverless-pypi",
-    "stage_name": "v1",
-    "bucket_name": "acme-packages",
-    "bucket_import": True,
-    "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k1",
-    "versioning": False,
-    "noncurrent_version_expiration_days": 7,
-    "bucket_protect": False,
-    "bucket_retain": False,
-    "bucket_manage": {"policy": "import", "notification": "create"},
-    "fallback_index_url": "https://pypi.org/simple/",
-    "presigned_url_ttl": 600,
-    "public_read": True,
-    "uploads": True,
-    "runtime": "python3.12",
-    "architecture": "x86_64",
-    "api_function_name": "pypi-api",
-    "api_description": "the index",
-    "api_memory_size": 1024,
-    "api_timeout": 20,
-    "api_environment": {"EXTRA": "1"},
-    "reindex_function_name": "pypi-reindex",
-    "reindex_description": "the reindexer",
-    "reindex_memory_size": 512,
-    "reindex_timeout": 120,
-    "reindex_environment": {"OTHER": "2"},
-    "reindex_max_concurrency": 3,
-    "log_retention_days": 14,
-    "role_permissions_boundary": "arn:aws:iam::123456789012:policy/boundary",
-    "tracing": True,
-    "alarms": True,
-    "alarm_topic_arn": "arn:aws:sns:us-east-1:123456789012:pager",
-    "access_logs": True,
-    "manage_api_gateway_account": True,
-    "event_rule_name": "pypi-rule",
-    "event_rule_description": "reindex",
-    "tags": {"team": "platform"},
-    "trusted_publishing": True,
-    "oidc_audience": "pypi.example.com",
-    "oidc_issuers": ["https://token.actions.githubusercontent.com", "https://gitlab.example.com"],
-}
-
-
-def camel(name: str) -> str:
-    """The schema's name of a Python name (the analyzer's rule)."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 @pytest.fixture(scope="module")
@@ -254,38 +196,12 @@ def test_changelog_releases_the_packages_version() -> None:
     assert released[0] == package.VERSION
 
 
-def _read_port(process: subprocess.Popen[bytes], timeout: float) -> str:
-    """The first stdout line of the plugin (its gRPC port), or fail with its stderr."""
-    line: list[bytes] = []
-    reader = threading.Thread(
-        target=lambda: line.append(process.stdout.readline() if process.stdout else b"")
-    )
-    reader.start()
-    reader.join(timeout)
-    if not line or not line[0].strip():
-        process.kill()
-        _, err = process.communicate(timeout=10)
-        pytest.fail(f"the plugin printed no port: {err.decode(errors='replace')[-3000:]}")
-    return line[0].decode().strip()
-
-
 @pytest.fixture
 def plugin(tmp_path: Path) -> Iterator[str]:
-    """The plugin started as the language host starts it: ``python <folder> <engine>``, from the
-    consumer's directory (not this repository) and without this repository on ``PYTHONPATH``."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    process = subprocess.Popen(
-        [sys.executable, str(PLUGIN), "127.0.0.1:1"],  # the engine is not called for a schema
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        yield f"127.0.0.1:{_read_port(process, timeout=120)}"
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+    """The plugin started as the language host starts it, from the consumer's directory (not this
+    repository); the engine is not called for a schema."""
+    with running_plugin(tmp_path, "127.0.0.1:1") as address:
+        yield address
 
 
 def test_plugin_answers_get_schema_with_the_committed_schema(plugin: str) -> None:
@@ -324,21 +240,6 @@ def wire(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return received
 
 
-def _comparable(value: Any) -> Any:
-    """Assets and archives by what they hold (they have no equality of their own)."""
-    if isinstance(value, pulumi.FileAsset | pulumi.FileArchive):
-        return (type(value).__name__, value.path)
-    if isinstance(value, pulumi.StringAsset):
-        return ("StringAsset", value.text)
-    if isinstance(value, pulumi.AssetArchive):
-        return {key: _comparable(item) for key, item in value.assets.items()}
-    if isinstance(value, Mapping):
-        return {key: _comparable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_comparable(item) for item in value]
-    return value
-
-
 def _resources(graph: Graph) -> dict[str, tuple[Any, ...]]:
     def shape(r: Registered) -> tuple[Any, ...]:
         return (
@@ -347,18 +248,10 @@ def _resources(graph: Graph) -> dict[str, tuple[Any, ...]]:
             r.import_id,
             r.protect,
             r.retain_on_delete,
-            _comparable(r.inputs),
+            comparable(r.inputs),
         )
 
     return {urn: shape(r) for urn, r in graph.resources.items()}
-
-
-def python_path(overrides: Mapping[str, Any]) -> Program:
-    def body() -> dict[str, Any]:
-        index = serverless_pypi.ServerlessPyPI(NAME, ServerlessPyPIArgs(**REQUIRED, **overrides))
-        return {"trigger": index.deployment_trigger, "format": index.access_log_format}
-
-    return body
 
 
 def provider_path(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent import futures
@@ -31,15 +29,14 @@ from pulumi.runtime.proto import (
 )
 
 from components import layer, package
-from tests.component.test_package import (
+from tests.support.package_plugin import (
     EVERYTHING,
     NAME,
-    PLUGIN,
     REQUIRED,
-    _comparable,
-    _read_port,
     camel,
+    comparable,
     python_path,
+    running_plugin,
 )
 from tests.support.pulumi_mocks import (
     COMPONENT_TYPE,
@@ -155,20 +152,8 @@ def plugin(tmp_path: Path, engine: tuple[str, FixedMonitor, Engine]) -> Iterator
         _fake_layer(cache, architecture, runtime)
     consumer = tmp_path / "consumer"
     consumer.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env[layer.CACHE_VARIABLE] = str(cache)
-    process = subprocess.Popen(
-        [sys.executable, str(PLUGIN), engine[0]],
-        cwd=consumer,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        yield f"127.0.0.1:{_read_port(process, timeout=120)}"
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+    with running_plugin(consumer, engine[0], {**os.environ, layer.CACHE_VARIABLE: str(cache)}) as address:
+        yield address
 
 
 def _construct(plugin: str, monitor: str, parent: str, overrides: dict[str, Any]) -> Any:
@@ -197,7 +182,7 @@ def _shape(resources: dict[str, Registered]) -> dict[str, Any]:
     shaped = {}
     for urn, r in resources.items():
         inputs = {k: v for k, v in r.inputs.items() if not (r.type == LAYER and k == "code")}
-        shaped[urn] = (r.parent, sorted(r.dependencies), r.protect, r.retain_on_delete, _comparable(inputs))
+        shaped[urn] = (r.parent, sorted(r.dependencies), r.protect, r.retain_on_delete, comparable(inputs))
     return shaped
 
 
