@@ -239,7 +239,7 @@ def encode(response: Response, request: Request | None) -> Response:
     """
     headers = dict(response.headers)
     compressible = response.gzipped or headers.get("Content-Type", "").startswith(_COMPRESSIBLE)
-    if not compressible and not response.gzipped:
+    if not compressible:
         return response
     takes_gzip = request is not None and accepts_gzip(request.header("Accept-Encoding"))
     body = response.body

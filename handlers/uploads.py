@@ -167,8 +167,9 @@ def publish(storage: Storage, dist: Distribution, body: IO[bytes] | bytes) -> bo
     already. Raises :class:`FileExists` for other bytes under the name or a twin under another.
     """
     published = _published(storage, dist.project)
-    if dist.key in published or dist.filename in published.values():
-        key = dist.key if dist.key in published else _key_of(published, dist.filename)
+    same_name = sorted(key for key, filename in published.items() if filename == dist.filename)
+    if same_name:
+        key = dist.key if dist.key in same_name else same_name[0]
         if storage.stored_sha256(key) != dist.sha256:
             raise FileExists(dist.filename)
         return False
@@ -205,7 +206,3 @@ def _published(storage: Storage, project: NormalizedName) -> dict[str, str]:
         if parts is not None:
             files[obj.key] = parts[1]
     return files
-
-
-def _key_of(published: Mapping[str, str], filename: str) -> str:
-    return next(key for key, name in published.items() if name == filename)
