@@ -26,8 +26,8 @@ from typing import Any, TextIO
 
 from admin.probe import Answer, fetch
 from admin.scratch import multipart, scratch_wheel
+from handlers.aws.storage import Storage
 from handlers.names import normalize
-from handlers.storage import Storage
 
 HTML = "application/vnd.pypi.simple.v1+html"
 JSON = "application/vnd.pypi.simple.v1+json"

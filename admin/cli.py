@@ -10,13 +10,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from admin import check, controls, errors, publishers
-from handlers import layout, tokens, uploads
-from handlers.catalog import Catalog
-from handlers.clients import make_client
-from handlers.distributions import Refused
-from handlers.indexer import Indexer
+from handlers import layout
+from handlers.archives.distributions import Refused
+from handlers.auth import tokens
+from handlers.aws.clients import make_client
+from handlers.aws.storage import Storage
 from handlers.names import is_safe_filename, is_valid_project_name, normalize
-from handlers.storage import Storage
+from handlers.simple.catalog import Catalog
+from handlers.simple.indexer import Indexer
+from handlers.uploads import publish
 
 #: S3 takes one PUT of up to 5 GiB; the CLI uploads in one conditional PUT, so that is the limit.
 MAX_UPLOAD_SIZE = 5 * 1024**3
@@ -242,9 +244,9 @@ def upload_files(args: argparse.Namespace, storage: Storage) -> int:
                 raise Refused("larger than 5 GiB, the most one S3 PUT takes")
             with path.open("rb") as file:
                 print(f"{prefix}: checking {size / 1e6:.1f} MB", file=sys.stderr)
-                dist = uploads.check_distribution(path.name, file)
+                dist = publish.check_distribution(path.name, file)
                 print(f"{prefix}: uploading to {dist.key}", file=sys.stderr)
-                created = uploads.publish(storage, dist, file)
+                created = publish.publish(storage, dist, file)
         except (OSError, Refused) as error:
             print(f"{prefix}: refused: {error}", file=sys.stderr)
             failed += 1

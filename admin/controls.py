@@ -1,4 +1,4 @@
-"""``status`` and ``namespace``: the operators' supply-chain controls (handlers/controls.py).
+"""``status`` and ``namespace``: the operators' supply-chain controls (handlers/controls/rules.py).
 
 Both write under the bucket's operator prefix, which neither function may write. A status change
 raises an S3 event like a file change, so the pages, file URLs and ``.metadata`` URLs follow it
@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from handlers import registry
-from handlers.controls import InvalidControl, ProjectStatus, Status, check_prefix
+from handlers.aws.storage import Storage
+from handlers.controls import registry
+from handlers.controls.rules import InvalidControl, ProjectStatus, Status, check_prefix
 from handlers.names import is_valid_project_name, normalize
-from handlers.storage import Storage
 
 
 class ControlError(Exception):

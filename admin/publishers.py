@@ -12,9 +12,9 @@ import argparse
 import sys
 from typing import Any
 
-from handlers.oidc import GITHUB_ISSUER, InvalidPublisher, new_publisher
-from handlers.publishers import PublisherStore
-from handlers.storage import Storage
+from handlers.aws.storage import Storage
+from handlers.publishing.oidc import GITHUB_ISSUER, InvalidPublisher, new_publisher
+from handlers.publishing.publishers import PublisherStore
 
 PROG = ".venv/bin/python -m admin"
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handlers.catalog import Catalog
-from handlers.model import FileFacts
+from handlers.aws.storage import Storage
 from handlers.names import NormalizedName
-from handlers.storage import Storage
+from handlers.simple.catalog import Catalog
+from handlers.simple.model import FileFacts
 from testkit import dists
 
 #: Projects with many files, by file count, in the 1,000-project bucket.

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
-from handlers import api, clients
+from handlers import api
+from handlers.aws import clients
 
 
 @dataclass

@@ -17,9 +17,10 @@ import boto3
 
 from bench import buckets, coldstart, hostile, report
 from bench.measure import Figures, body_size, counting, measure, replayed_cpu_ms
-from handlers import api, clients, reindex
-from handlers.storage import Storage
-from handlers.tokens import TokenStore
+from handlers import api, reindex
+from handlers.auth.tokens import TokenStore
+from handlers.aws import clients
+from handlers.aws.storage import Storage
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
 
 RESULTS = Path(__file__).parent / "results"

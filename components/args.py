@@ -17,7 +17,7 @@ import pulumi
 from components.routes import AUTHORIZATION_TYPES, AUTHORIZER_TYPES
 from handlers import contract
 
-#: GitHub Actions' OIDC issuer (handlers/oidc.py imports PyJWT, so it is spelled here too; a test
+#: GitHub Actions' OIDC issuer (handlers/publishing/oidc.py imports PyJWT, so it is spelled here too; a test
 #: holds the two equal).
 OIDC_GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 

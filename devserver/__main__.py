@@ -14,7 +14,7 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from devserver.server import DEFAULT_DATA, DEFAULT_OIDC_AUDIENCE, DevServer, Options, StartError
-from handlers.http import is_loopback
+from handlers.web.http import is_loopback
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _QUIET = ("botocore", "boto3", "urllib3", "s3transfer", "moto")

@@ -24,7 +24,7 @@ from devserver.delivery import Poller
 from devserver.httpd import GatewayServer
 from devserver.tls import TLSConfigError, server_context
 from handlers import api, contract, reindex
-from handlers.oidc import GITHUB_ISSUER
+from handlers.publishing.oidc import GITHUB_ISSUER
 
 log = logging.getLogger(__name__)
 

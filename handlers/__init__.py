@@ -1,11 +1,12 @@
 """The Lambda code of serverless-pypi: the only folder zipped into the functions.
 
-Three layers, imports going one way (docs/ARCHITECTURE.md; ``tests/unit/test_layers.py`` holds them):
-pure modules (names, model, rendering and the stored page form, negotiation, layout, core metadata,
-upload rules, HTTP, configuration, the contract, notifications, controls, OIDC claims) <- storage
-level (``storage``, the one module that talks to S3, and the catalog, registry, tokens, uploads,
-indexer, publishers, minted tokens, JWKS) <- ``app`` and the thin Lambda entry points
-``handlers.api.handler`` and ``handlers.reindex.handler`` (and the token ``exchange``).
+A folder per concern, imports going one way (docs/ARCHITECTURE.md; ``tests/unit/test_layers.py``
+holds it): ``web`` (the HTTP edge) <- ``aws`` (S3, clients, bucket notifications) <- ``controls``
+(project status, reserved namespaces) <- ``archives`` (distribution files and their metadata) <-
+``simple`` (the Simple API's pages and the reindexer) <- ``auth`` (tokens) <- ``uploads`` <-
+``publishing`` (trusted publishing). At the top: the modules every part uses (``names``,
+``contract``, ``layout``, ``config``), ``app`` (routes a request) and the Lambda entry points
+``handlers.api.handler`` and ``handlers.reindex.handler``.
 Standard library and what ``handlers/requirements.txt`` pins (boto3; packaging on the upload and
 reindex paths; PyJWT and cryptography on the trusted publishing exchange only); no AWS client is
 created at import time.

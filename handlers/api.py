@@ -12,8 +12,10 @@ import logging
 import time
 from typing import Any
 
-from handlers import app, clients, config, contract
-from handlers.http import (
+from handlers import app, config, contract
+from handlers.aws import clients
+from handlers.aws.storage import Storage
+from handlers.web.http import (
     DamagedBody,
     HTTPError,
     Request,
@@ -25,7 +27,6 @@ from handlers.http import (
     text,
     to_proxy,
 )
-from handlers.storage import Storage
 
 log = logging.getLogger(__name__)
 logging.getLogger().setLevel(logging.INFO)
@@ -42,7 +43,7 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
         settings = config.load()
         resource = event.get("resource") if isinstance(event, dict) else None
         if resource in contract.OIDC_ROUTES:  # the trusted publishing exchange's own REST API
-            from handlers import exchange
+            from handlers.publishing import exchange
 
             response = exchange.route(request, str(resource), Storage(clients.s3(), settings.bucket))
         else:

@@ -13,9 +13,22 @@ import io
 import logging
 import re
 
-from handlers import layout, negotiation, pages, tokens
+from handlers import layout
+from handlers.auth import credentials, tokens
+from handlers.auth.tokens import TokenRecord
+from handlers.aws.storage import NotModified, Storage, TooLarge
 from handlers.config import Settings
-from handlers.http import (
+from handlers.names import (
+    MAX_FILENAME_LENGTH,
+    MAX_NAME_LENGTH,
+    NormalizedName,
+    is_safe_filename,
+    is_valid_project_name,
+    normalize,
+)
+from handlers.simple import pages
+from handlers.web import negotiation
+from handlers.web.http import (
     BadRequest,
     Forbidden,
     MethodNotAllowed,
@@ -29,17 +42,7 @@ from handlers.http import (
     redirect,
     text,
 )
-from handlers.names import (
-    MAX_FILENAME_LENGTH,
-    MAX_NAME_LENGTH,
-    NormalizedName,
-    is_safe_filename,
-    is_valid_project_name,
-    normalize,
-)
-from handlers.negotiation import Format
-from handlers.storage import NotModified, Storage, TooLarge
-from handlers.tokens import TokenRecord
+from handlers.web.negotiation import Format
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ _MAX_PATH = MAX_NAME_LENGTH + MAX_FILENAME_LENGTH + len("/.metadata") + 2
 
 
 def route(request: Request, settings: Settings, storage: Storage) -> Response:
-    """Answer one request. Raises :class:`~handlers.http.HTTPError` for every client error."""
+    """Answer one request. Raises :class:`~handlers.web.http.HTTPError` for every client error."""
     path = request.path
     if len(path) > _MAX_PATH or _UNSAFE_PATH.search(path):
         raise BadRequest("Invalid path: ASCII names and filenames only")
@@ -88,7 +91,7 @@ def _authorize(request: Request, settings: Settings, storage: Storage, scope: st
     if scope == "read" and settings.public_read:
         return None
     token = tokens.token_from_basic_auth(request.header("Authorization"))
-    record = tokens.TokenStore(storage).lookup(token) if token is not None else None
+    record = credentials.lookup(storage, token) if token is not None else None
     if record is None:
         # pip asks its keyring or netrc for credentials only after a 401 that names Basic.
         message = (
@@ -105,10 +108,11 @@ def _authorize(request: Request, settings: Settings, storage: Storage, scope: st
 def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
     """twine's legacy upload API (and ``uv publish``): one distribution per POST."""
     # Imported here: reads, by far the most requests, never pay for the archive readers.
-    from handlers import multipart, uploads
-    from handlers.controls import namespace_of
-    from handlers.distributions import Refused
-    from handlers.registry import Registry
+    from handlers.archives.distributions import Refused
+    from handlers.controls.registry import Registry
+    from handlers.controls.rules import namespace_of
+    from handlers.uploads import publish
+    from handlers.web import multipart
 
     if not settings.uploads_enabled:
         raise MethodNotAllowed("Uploads are not enabled on this index", READ_METHODS)
@@ -120,20 +124,20 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
         raise BadRequest(f"Invalid upload form: {error}") from error
     content = form.files.get("content")
     try:
-        uploads.check_form_fields(form.fields)
+        publish.check_form_fields(form.fields)
         action = form.get(":action")
         if action is not None and action != "file_upload":
             raise BadRequest(f"Unsupported :action {quoted(action)}: only file_upload")
         if content is None:
             raise BadRequest("Invalid upload form: no 'content' file part")
-        dist = uploads.check_distribution(
+        dist = publish.check_distribution(
             content.filename,
             io.BytesIO(content.content),
             name=form.get("name"),
             version=form.get("version"),
             filetype=form.get("filetype"),
             requires_python=form.get("requires_python"),
-            digests={name: value for name in uploads.DIGEST_FIELDS if (value := form.get(name))},
+            digests={name: value for name in publish.DIGEST_FIELDS if (value := form.get(name))},
         )
         registry = Registry(storage)
         namespace = namespace_of(dist.project, registry.namespaces())
@@ -144,10 +148,10 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
         if not status.status.takes_uploads:
             why = f": {status.reason}" if status.reason else ""
             raise BadRequest(f"{dist.project} is {status.status.value}; it takes no uploads{why}")
-        created = uploads.publish(storage, dist, content.content)
+        created = publish.publish(storage, dist, content.content)
     except Refused as error:
         raise BadRequest(str(error)) from error
-    except uploads.ProjectUnreadable as error:
+    except publish.ProjectUnreadable as error:
         raise ServiceUnavailable(
             f"The index of {error} is being repaired; try again shortly", RETRY_AFTER
         ) from error
@@ -168,7 +172,7 @@ def _root(request: Request, storage: Storage) -> Response:
     except NotModified:
         return _not_modified(request, fmt)
     if stored is None:  # nothing indexed yet: an empty index, not an error
-        from handlers import render
+        from handlers.simple import render
 
         body = render.root_json([]) if fmt.is_json else render.root_html([])
         return Response(200, body, {"Content-Type": fmt.content_type, "Vary": _PAGE_VARY})
@@ -194,9 +198,9 @@ def _miss(settings: Settings, storage: Storage, name: NormalizedName) -> Respons
     of it after all."""
     if not settings.fallback_index_url:
         raise NotFound(f"No such project: {name}")
-    from handlers.catalog import Catalog
-    from handlers.controls import namespace_of
-    from handlers.registry import Registry
+    from handlers.controls.registry import Registry
+    from handlers.controls.rules import namespace_of
+    from handlers.simple.catalog import Catalog
 
     namespace = namespace_of(name, Registry(storage).namespaces())
     if namespace is not None:
@@ -216,7 +220,7 @@ def _file(request: Request, settings: Settings, storage: Storage, segment: str, 
     if not is_safe_filename(filename.removesuffix(".metadata")):
         raise BadRequest("Invalid filename")
     # The one request a download costs: a quarantined project's files are not served.
-    from handlers.registry import Registry
+    from handlers.controls.registry import Registry
 
     status = Registry(storage).status(normalize(folder))
     if not status.status.offers_files:

@@ -2,7 +2,7 @@
 
 Page reads keep this small copy of ``packaging``'s name rules (PEP 503 normalization, PEP 508 names),
 one regex each, so their cold start stays light; the tests hold it against ``packaging``. Uploads
-parse filenames with ``packaging`` itself (:mod:`handlers.distributions`). Every check that guards a
+parse filenames with ``packaging`` itself (:mod:`handlers.archives.distributions`). Every check that guards a
 path runs before normalization: normalizing is never the only safety check.
 """
 

@@ -12,11 +12,12 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from handlers import clients, config, notifications
-from handlers.indexer import FanOut, Indexer
+from handlers import config
+from handlers.aws import clients, notifications
+from handlers.aws.notifications import Change
+from handlers.aws.storage import Storage
 from handlers.names import NormalizedName
-from handlers.notifications import Change
-from handlers.storage import Storage
+from handlers.simple.indexer import FanOut, Indexer
 
 log = logging.getLogger(__name__)
 logging.getLogger().setLevel(logging.INFO)

@@ -13,7 +13,7 @@ import pytest
 from components import args as component_args
 from components import exchange
 from handlers import contract, layout
-from handlers.oidc import GITHUB_ISSUER
+from handlers.publishing.oidc import GITHUB_ISSUER
 from tests.support.pulumi_mocks import Graph, run_stack
 
 API = "aws:apigateway/restApi:RestApi"

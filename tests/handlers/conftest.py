@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from handlers import clients
+from handlers.aws import clients
 from tests.support.moto import Index, S3Counter
 
 

@@ -18,9 +18,9 @@ from botocore.exceptions import ClientError
 
 from admin import cli
 from admin.cli import main
-from handlers import clients as handler_clients
 from handlers import reindex
-from handlers.storage import Storage
+from handlers.aws import clients as handler_clients
+from handlers.aws.storage import Storage
 from testkit import clients
 from tests.support import shell
 from tests.support.moto import Index

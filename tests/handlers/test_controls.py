@@ -11,8 +11,9 @@ import pytest
 from pypi_simple import ProjectPage, ProjectStatus
 
 from admin.cli import main as admin
-from handlers import api, layout, reindex, tokens
-from handlers.storage import Storage
+from handlers import api, layout, reindex
+from handlers.auth import tokens
+from handlers.aws.storage import Storage
 from testkit.forms import form_body, twine_fields
 from tests.support.events import s3_event
 from tests.support.moto import Index
@@ -97,7 +98,7 @@ def upload(index: Index, token: str, name: str, version: str = "2.0") -> dict[st
 
 
 def make_token(index: Index, name: str, **limits: Any) -> str:
-    from handlers import clients
+    from handlers.aws import clients
 
     return tokens.TokenStore(Storage(clients.s3(), index.bucket)).create(name, ("upload",), **limits)
 
@@ -183,7 +184,7 @@ def test_namespaces_list_add_and_remove(
 
 
 def test_a_damaged_namespace_list_fails_closed(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    from handlers import registry
+    from handlers.controls import registry
 
     monkeypatch.setenv("FALLBACK_INDEX_URL", "https://pypi.org/simple/")
     monkeypatch.setattr(registry, "_namespaces", {})

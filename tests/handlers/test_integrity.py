@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from admin.cli import main as admin
-from handlers import api, layout, reindex, tokens
-from handlers.storage import Storage
+from handlers import api, layout, reindex
+from handlers.auth import tokens
+from handlers.aws.storage import Storage
 from testkit import hostile
 from testkit.forms import form_body, twine_fields
 from tests.support.moto import Index
@@ -29,7 +30,7 @@ JSON = "application/vnd.pypi.simple.v1+json"
 
 @pytest.fixture
 def token(index: Index) -> str:
-    from handlers import clients
+    from handlers.aws import clients
 
     return tokens.TokenStore(Storage(clients.s3(), index.bucket)).create("ci", ("upload", "read"))
 
@@ -319,7 +320,7 @@ def test_a_held_name_is_a_503_until_indexed_never_the_fallback(
 
 
 def test_a_crowded_listing_fails_closed(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
-    from handlers import storage
+    from handlers.aws import storage
 
     monkeypatch.setenv("FALLBACK_INDEX_URL", "https://pypi.org/simple/")
 

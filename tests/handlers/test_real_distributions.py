@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from pypi_simple import PyPISimple
 
-from handlers import distributions, uploads
-from handlers.distributions import Refused
+from handlers.archives import distributions
+from handlers.archives.distributions import Refused
+from handlers.uploads import publish
 from testkit.clients import explain, isolated_env, pip
 
 #: Pinned, so the set is the same every run: popular projects, several build backends, both kinds,
@@ -75,7 +76,7 @@ def test_real_wheels_and_sdists_pass_the_upload_checks(real_files: list[Path]) -
     refused = {}
     for path in real_files:
         try:
-            uploads.check_distribution(path.name, io.BytesIO(path.read_bytes()))
+            publish.check_distribution(path.name, io.BytesIO(path.read_bytes()))
         except Refused as error:
             refused[path.name] = str(error)
     assert refused == {}

@@ -11,10 +11,11 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import reindex, storage
-from handlers.indexer import Indexer
+from handlers import reindex
+from handlers.aws import storage
+from handlers.aws.storage import ListedObject, Storage
 from handlers.names import NormalizedName
-from handlers.storage import ListedObject, Storage
+from handlers.simple.indexer import Indexer
 from tests.support.events import s3_event, sqs_batch
 from tests.support.moto import Index
 from tests.support.proxy import body_of, make_wheel
@@ -51,7 +52,7 @@ def seeded(index: Index) -> Index:
 def test_upload_event_to_a_known_project_costs_five_requests(seeded: Index) -> None:
     event = upload(seeded, "proj1/proj1-2.0-py3-none-any.whl", make_wheel("proj1", "2.0"))
     reindex.handler(event, None)
-    # The documented cost (handlers/indexer.py): root GET, page GET, the file's GET, the .metadata
+    # The documented cost (handlers/simple/indexer.py): root GET, page GET, the file's GET, the .metadata
     # PUT, the page PUT.
     assert seeded.counter.calls == {"GetObject": 3, "PutObject": 2}, seeded.counter.calls
     assert "ListObjectsV2" not in seeded.counter.calls
@@ -171,7 +172,7 @@ def test_url_encoded_keys_are_decoded(seeded: Index, key: str) -> None:
 
 
 def test_raw_keys_with_plus_from_an_emulator_are_kept() -> None:
-    from handlers.notifications import decode_key
+    from handlers.aws.notifications import decode_key
 
     assert decode_key("p/p-1.0%2Blocal-py3-none-any.whl") == "p/p-1.0+local-py3-none-any.whl"
     assert decode_key("p/p-1.0+local-py3-none-any.whl") == "p/p-1.0+local-py3-none-any.whl"

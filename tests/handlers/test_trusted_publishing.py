@@ -12,11 +12,13 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from handlers import api, jwks, layout, minted
-from handlers.oidc import GITHUB_ISSUER, Publisher, TokenRequestFailed, new_publisher
-from handlers.publishers import PublisherStore
-from handlers.storage import Storage
-from handlers.tokens import hash_token
+from handlers import api, layout
+from handlers.auth import minted
+from handlers.auth.tokens import hash_token
+from handlers.aws.storage import Storage
+from handlers.publishing import jwks
+from handlers.publishing.oidc import GITHUB_ISSUER, Publisher, TokenRequestFailed, new_publisher
+from handlers.publishing.publishers import PublisherStore
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
 from tests.support.moto import Index
 from tests.support.oidc import REPOSITORY, WORKFLOW, FakeCI

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from handlers import api, reindex, tokens
-from handlers.storage import Storage
+from handlers import api, reindex
+from handlers.auth import tokens
+from handlers.aws.storage import Storage
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
 from tests.support.moto import Index
 from tests.support.proxy import body_of, headers_of, make_wheel, proxy_event
@@ -25,7 +26,7 @@ def private(index: Index, monkeypatch: pytest.MonkeyPatch) -> Index:
 
 
 def store(index: Index) -> tokens.TokenStore:
-    from handlers import clients
+    from handlers.aws import clients
 
     return tokens.TokenStore(Storage(clients.s3(), index.bucket))
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from handlers.clients import emulator_credentials
-from handlers.http import is_loopback
+from handlers.aws.clients import emulator_credentials
+from handlers.web.http import is_loopback
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""What an upload must be (``handlers.distributions``): filenames, twins, core metadata fields.
+"""What an upload must be (``handlers.archives.distributions``): filenames, twins, core metadata fields.
 
 ``packaging`` parses; these tables hold the index's own rules on top of it (names that normalize to a
 project, one release file per version and tag, field-by-field metadata checks).
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from handlers.distributions import (
+from handlers.archives.distributions import (
     Refused,
     check_metadata_fields,
     check_wheel_dist_info,

@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from handlers.http import BadRequest, Request, Response, accepts_gzip, encode, from_error, to_proxy
+from handlers.web.http import BadRequest, Request, Response, accepts_gzip, encode, from_error, to_proxy
 from tests.support.proxy import headers_of
 
 

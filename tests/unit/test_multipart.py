@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.multipart import MAX_PARTS, Form, MalformedForm, boundary_of, parse
+from handlers.web.multipart import MAX_PARTS, Form, MalformedForm, boundary_of, parse
 
 CT = "multipart/form-data; boundary=xYz"
 

@@ -13,7 +13,7 @@ from pypi_simple import (
     ACCEPT_JSON_PREFERRED,
 )
 
-from handlers.negotiation import Format, select
+from handlers.web.negotiation import Format, select
 
 PIP = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
 UV = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"

@@ -12,8 +12,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devserver import gateway
 from devserver.__main__ import parse_args
-from handlers import oidc
-from handlers.oidc import Publisher, TokenRequestFailed, check_claims, match, new_publisher, workflow_of
+from handlers.publishing import oidc
+from handlers.publishing.oidc import (
+    Publisher,
+    TokenRequestFailed,
+    check_claims,
+    match,
+    new_publisher,
+    workflow_of,
+)
 
 REPO = "Octo/Repo"
 KEY = rsa.generate_private_key(65537, 2048)

@@ -7,10 +7,10 @@ import json
 import pytest
 from pypi_simple import IndexPage, ProjectPage
 
-from handlers import pages
-from handlers.model import FileFacts, ProjectDetail
 from handlers.names import NormalizedName
-from handlers.render import file_url, project_html, project_json, root_html, root_json
+from handlers.simple import pages
+from handlers.simple.model import FileFacts, ProjectDetail
+from handlers.simple.render import file_url, project_html, project_json, root_html, root_json
 
 BASE = "https://pypi.example.com/simple/foo-bar/"
 SHA = "a" * 64

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.catalog import listed_files
+from handlers.aws.notifications import Change, Kind
 from handlers.config import Settings
-from handlers.http import NotFound, Request
-from handlers.model import FileFacts
 from handlers.names import NormalizedName
-from handlers.notifications import Change, Kind
+from handlers.simple.catalog import listed_files
+from handlers.simple.model import FileFacts
+from handlers.web.http import NotFound, Request
 
 SHA = "a" * 64
 

@@ -7,14 +7,14 @@ import io
 import zipfile
 
 from admin.scratch import multipart, scratch_wheel
-from handlers import uploads
-from handlers.multipart import parse
+from handlers.uploads import publish
+from handlers.web.multipart import parse
 
 
 def test_the_scratch_wheel_passes_the_upload_validation() -> None:
     filename, content = scratch_wheel("serverless-pypi-live-check", "0.0.1700000000123")
     assert filename == "serverless_pypi_live_check-0.0.1700000000123-py3-none-any.whl"
-    dist = uploads.check_distribution(
+    dist = publish.check_distribution(
         filename,
         io.BytesIO(content),
         name="serverless-pypi-live-check",

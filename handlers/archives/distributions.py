@@ -25,8 +25,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from handlers.http import quoted as _quote
 from handlers.names import NormalizedName, is_safe_filename, is_valid_project_name, normalize
+from handlers.web.http import quoted as _quote
 
 #: Suffixes an upload may use: wheels and PEP 625 sdists (``.zip`` for older ones).
 UPLOAD_SUFFIXES = (".whl", ".tar.gz", ".zip")

@@ -5,7 +5,7 @@ A page is one object holding its HTML and its JSON, each a complete gzip stream;
 whatever the format, and a reindex writes one object. A client that accepts gzip gets the stored bytes
 as they are; any other client gets them inflated. The JSON member (PEP 691 with a few private ``_``
 keys, which that PEP reserves for the server) is also the reindexer's state: :func:`read_project`
-turns it back into :class:`~handlers.model.FileFacts`.
+turns it back into :class:`~handlers.simple.model.FileFacts`.
 
 Anything unreadable raises :class:`DamagedPage`: every reader treats that as "missing" and the
 reindexer writes the page again from the package files.
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from handlers.names import NormalizedName, is_valid_project_name, normalize
 
 if TYPE_CHECKING:  # page reads slice members only: the model loads on the reindexer's paths
-    from handlers.controls import ProjectStatus
-    from handlers.model import FileFacts, ProjectDetail
+    from handlers.controls.rules import ProjectStatus
+    from handlers.simple.model import FileFacts, ProjectDetail
 
 #: Object metadata (``x-amz-meta-html-length``): where the HTML member ends and the JSON one starts.
 HTML_LENGTH_METADATA = "html-length"
@@ -45,7 +45,7 @@ def pack(html: bytes, json_page: bytes) -> tuple[bytes, dict[str, str]]:
 
 def project_page(detail: ProjectDetail) -> tuple[bytes, dict[str, str]]:
     """A project's stored page: body and object metadata."""
-    from handlers import render  # only the reindexer renders: page reads never load it
+    from handlers.simple import render  # only the reindexer renders: page reads never load it
 
     return pack(render.project_html(detail), render.project_json(detail))
 
@@ -82,7 +82,7 @@ class StoredProject:
 
 def read_project(body: bytes, metadata: Mapping[str, str]) -> StoredProject:
     """The files and status a stored project page holds."""
-    from handlers.controls import ACTIVE, ProjectStatus, Status
+    from handlers.controls.rules import ACTIVE, ProjectStatus, Status
 
     document = _json_of(body, metadata)
     try:
@@ -112,7 +112,7 @@ def read_root(body: bytes, metadata: Mapping[str, str]) -> list[NormalizedName]:
 
 def file_from_json(entry: dict[str, Any]) -> FileFacts:
     """One ``files`` entry of a stored JSON page, read back into facts."""
-    from handlers.model import FileFacts
+    from handlers.simple.model import FileFacts
 
     yanked = entry.get("yanked", False)
     metadata = entry.get("core-metadata")

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers import layout
+from handlers.aws.storage import Storage
 from handlers.names import NormalizedName, normalize
-from handlers.storage import Storage
 
 TOKEN_PREFIX = "spypi-"  # noqa: S105 - a prefix that tells our tokens apart, not a secret
-#: Tokens minted by trusted publishing (handlers/minted.py) begin with this.
+#: Tokens minted by trusted publishing (handlers/auth/minted.py) begin with this.
 MINTED_PREFIX = TOKEN_PREFIX + "oidc-"
 TOKEN_USER = "__token__"  # noqa: S105 - the user name PyPI and every client use for tokens
 SCOPES = ("read", "upload")
@@ -152,10 +152,8 @@ class TokenStore:
 
     def lookup(self, token: str) -> TokenRecord | None:
         """The record of a valid, unexpired token, else None. Cached for :data:`CACHE_SECONDS`."""
-        if token.startswith(MINTED_PREFIX):  # trusted publishing: never cached (a burn works at once)
-            from handlers import minted
-
-            return minted.lookup(self.storage, token)
+        if token.startswith(MINTED_PREFIX):  # minted tokens live elsewhere: handlers.auth.credentials
+            return None
         digest = hash_token(token)
         now = self._clock()
         cache_key = f"{self.storage.bucket}/{digest}"

@@ -1,6 +1,6 @@
 """Upload tokens minted by the trusted publishing exchange: 15 minutes, scoped, burned on request.
 
-A minted token is an ordinary token of the token store (:class:`~handlers.tokens.TokenRecord`, user
+A minted token is an ordinary token of the token store (:class:`~handlers.auth.tokens.TokenRecord`, user
 ``__token__``), told apart by its prefix and kept under its own prefix, the only one the API writes
 besides project files and used ``jti``s. Unlike operator tokens it is never cached: a burn works at
 once. A record that claims to live longer than :data:`LIFETIME` is refused whoever wrote it.
@@ -8,7 +8,7 @@ once. A record that claims to live longer than :data:`LIFETIME` is refused whoev
 
 from __future__ import annotations
 
-__all__ = ["LIFETIME", "MINTED_PREFIX", "MintedRecord", "burn", "claim_jti", "lookup", "mint"]
+__all__ = ["LIFETIME", "MINTED_PREFIX", "MintedRecord", "burn", "lookup", "mint"]
 
 import json
 import secrets
@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers import layout
+from handlers.auth.tokens import MINTED_PREFIX, TokenRecord, hash_token
+from handlers.aws.storage import Storage
 from handlers.names import NormalizedName
-from handlers.oidc import Publisher
-from handlers.storage import PreconditionFailed, Storage
-from handlers.tokens import MINTED_PREFIX, TokenRecord, hash_token
 
 #: Seconds a minted token works (PyPI's 15 minutes).
 LIFETIME = 900
@@ -48,18 +47,25 @@ class MintedRecord(TokenRecord):
         return json.dumps(raw, sort_keys=True).encode()
 
 
-def mint(storage: Storage, publisher: Publisher) -> tuple[str, int]:
-    """Store a fresh minted token for ``publisher``; returns it and its expiry (unix time)."""
+def mint(
+    storage: Storage,
+    *,
+    name: str,
+    projects: tuple[NormalizedName, ...],
+    namespace: str | None,
+    publisher: str,
+) -> tuple[str, int]:
+    """Store a fresh minted token for the publisher ``publisher`` (its id); returns it and its expiry."""
     now = int(clock())
     token = MINTED_PREFIX + secrets.token_urlsafe(32)
     record = MintedRecord(
-        name=f"oidc {publisher.repository} {publisher.workflow}"[:100],
+        name=name[:100],
         scopes=("upload",),
-        projects=publisher.projects,
+        projects=projects,
         expires=now + LIFETIME,
         created=now,
-        namespaces=(publisher.namespace,) if publisher.namespace else (),
-        publisher=publisher.ident,
+        namespaces=(namespace,) if namespace else (),
+        publisher=publisher,
     )
     storage.put(
         layout.minted_token_key(hash_token(token)),
@@ -68,15 +74,6 @@ def mint(storage: Storage, publisher: Publisher) -> tuple[str, int]:
         if_none_match=True,
     )
     return token, now + LIFETIME
-
-
-def claim_jti(storage: Storage, issuer: str, jti: str) -> bool:
-    """Mark an OIDC token as used (S3 conditional create); False when it was used before."""
-    try:
-        storage.put(layout.jti_key(issuer, jti), b"", content_type="text/plain", if_none_match=True)
-    except PreconditionFailed:
-        return False
-    return True
 
 
 def lookup(storage: Storage, token: str) -> MintedRecord | None:

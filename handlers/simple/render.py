@@ -1,7 +1,7 @@
 """Pages in both formats: PEP 503/629 HTML and PEP 691 JSON (api-version 1.1, PEP 700 fields) (pure).
 
-One function per format and page kind; :mod:`handlers.pages` packs both formats of a page into the
-one object a read serves, picking the member by :class:`~handlers.negotiation.Format`. Every
+One function per format and page kind; :mod:`handlers.simple.pages` packs both formats of a page into the
+one object a read serves, picking the member by :class:`~handlers.web.negotiation.Format`. Every
 interpolated value is escaped. Links are relative, so the index works under a stage path, a custom
 domain and a base-path mapping. Pages are rendered by the reindexer, never while serving a request.
 """
@@ -14,9 +14,9 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from handlers.controls import ACTIVE
-from handlers.model import FileFacts, ProjectDetail, yanked_value
+from handlers.controls.rules import ACTIVE
 from handlers.names import NormalizedName
+from handlers.simple.model import FileFacts, ProjectDetail, yanked_value
 
 #: 1.4: PEP 792's project status (with PEP 700's fields of 1.1).
 API_VERSION = "1.4"

@@ -15,8 +15,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from handlers.http import is_loopback
-from handlers.oidc import TokenRequestFailed
+from handlers.publishing.oidc import TokenRequestFailed
+from handlers.web.http import is_loopback
 
 #: Seconds between two fetches of one issuer's keys.
 REFRESH_INTERVAL = 60.0

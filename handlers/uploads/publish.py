@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
-from handlers import core_metadata, distributions, layout
-from handlers.catalog import Catalog
-from handlers.distributions import Refused
-from handlers.http import quoted
+from handlers import layout
+from handlers.archives import core_metadata, distributions
+from handlers.archives.distributions import Refused
+from handlers.aws.storage import PreconditionFailed, Storage
 from handlers.names import NormalizedName, normalize
-from handlers.storage import PreconditionFailed, Storage
+from handlers.simple.catalog import Catalog
+from handlers.web.http import quoted
 
 _CHUNK = 1024 * 1024
 #: Digest form fields twine sends, and how to compute each.

@@ -11,10 +11,10 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from handlers.http import is_loopback
+from handlers.web.http import is_loopback
 
 if TYPE_CHECKING:
-    from handlers.awstypes import S3Client, SQSClient
+    from handlers.aws.awstypes import S3Client, SQSClient
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, ...], Any] = {}

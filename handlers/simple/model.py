@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from handlers.controls import ACTIVE, ProjectStatus
+from handlers.controls.rules import ACTIVE, ProjectStatus
 from handlers.names import NormalizedName, is_safe_filename, normalize, version_of
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")

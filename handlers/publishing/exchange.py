@@ -18,8 +18,8 @@ import os
 from typing import Any
 
 from handlers import contract
-from handlers.http import Request, Response
-from handlers.storage import Storage
+from handlers.aws.storage import Storage
+from handlers.web.http import Request, Response
 
 log = logging.getLogger(__name__)
 _MAX_BODY = 64 * 1024
@@ -44,7 +44,7 @@ def audience() -> str | None:
 
 def issuers() -> tuple[str, ...]:
     """The trusted issuers (GitHub's unless configured)."""
-    from handlers.oidc import DEFAULT_ISSUERS
+    from handlers.publishing.oidc import DEFAULT_ISSUERS
 
     configured = os.environ.get(contract.ENV_OIDC_ISSUERS, "")
     found = tuple(i.strip().rstrip("/") for i in configured.split(",") if i.strip())
@@ -67,7 +67,7 @@ def route(request: Request, resource: str, storage: Storage) -> Response:
 
 
 def _token_field(request: Request) -> str:
-    from handlers.oidc import TokenRequestFailed
+    from handlers.publishing.oidc import TokenRequestFailed
 
     if len(request.body) > _MAX_BODY:
         raise TokenRequestFailed("invalid-payload", "the request body is too large")
@@ -82,8 +82,9 @@ def _token_field(request: Request) -> str:
 
 
 def _mint(request: Request, storage: Storage) -> Response:
-    from handlers import jwks, minted, oidc
-    from handlers.publishers import PublisherStore
+    from handlers.auth import minted
+    from handlers.publishing import jwks, oidc
+    from handlers.publishing.publishers import PublisherStore
 
     try:
         expected = audience()
@@ -110,11 +111,17 @@ def _mint(request: Request, storage: Storage) -> Response:
         except ValueError:
             candidates = []
         publisher = oidc.match(claims, candidates)
-        if not minted.claim_jti(storage, issuer, jti):
+        if not _claim_jti(storage, issuer, jti):
             raise oidc.TokenRequestFailed(
                 "invalid-token", "this token was used already (replayed jti): request a fresh one"
             )
-        upload_token, expires = minted.mint(storage, publisher)
+        upload_token, expires = minted.mint(
+            storage,
+            name=f"oidc {publisher.repository} {publisher.workflow}",
+            projects=publisher.projects,
+            namespace=publisher.namespace,
+            publisher=publisher.ident,
+        )
     except oidc.TokenRequestFailed as error:
         log.info("token exchange refused: %s %s", error.code, error.description[:300])
         return _json(422, oidc.error_body(error))
@@ -122,8 +129,21 @@ def _mint(request: Request, storage: Storage) -> Response:
     return _json(200, {"success": True, "token": upload_token, "expires": expires})
 
 
+def _claim_jti(storage: Storage, issuer: str, jti: str) -> bool:
+    """Mark an OIDC token as used (S3 conditional create); False when it was used before."""
+    from handlers import layout
+    from handlers.aws.storage import PreconditionFailed
+
+    try:
+        storage.put(layout.jti_key(issuer, jti), b"", content_type="text/plain", if_none_match=True)
+    except PreconditionFailed:
+        return False
+    return True
+
+
 def _burn(request: Request, storage: Storage) -> Response:
-    from handlers import minted, oidc
+    from handlers.auth import minted
+    from handlers.publishing import oidc
 
     try:
         token = _token_field(request)

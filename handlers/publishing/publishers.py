@@ -7,8 +7,8 @@ exchange lists only the publishers of the token's own repository (one LIST and a
 from __future__ import annotations
 
 from handlers import layout
-from handlers.oidc import Publisher
-from handlers.storage import Storage
+from handlers.aws.storage import Storage
+from handlers.publishing.oidc import Publisher
 
 
 class PublisherStore:
@@ -19,7 +19,7 @@ class PublisherStore:
 
     def add(self, publisher: Publisher) -> bool:
         """Store ``publisher``; False when the very same one exists already."""
-        from handlers.storage import PreconditionFailed
+        from handlers.aws.storage import PreconditionFailed
 
         key = layout.publishers_prefix(publisher.issuer, publisher.repository) + publisher.ident
         try:

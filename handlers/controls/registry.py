@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable
 
 from handlers import layout
-from handlers.controls import (
+from handlers.aws.storage import PreconditionFailed, Storage
+from handlers.controls.rules import (
     ACTIVE,
     InvalidControl,
     ProjectStatus,
@@ -23,7 +24,6 @@ from handlers.controls import (
     namespaces_to_json,
 )
 from handlers.names import NormalizedName
-from handlers.storage import PreconditionFailed, Storage
 
 log = logging.getLogger(__name__)
 

@@ -22,15 +22,16 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from typing import TypeVar
 
-from handlers import core_metadata, layout
-from handlers.catalog import Catalog, Page, Root
-from handlers.controls import ACTIVE, ProjectStatus
+from handlers import layout
+from handlers.archives import core_metadata
+from handlers.aws.notifications import Change, Kind
+from handlers.aws.storage import ListedObject, OpenedObject, PreconditionFailed, Storage
+from handlers.controls.registry import Registry
+from handlers.controls.rules import ACTIVE, ProjectStatus
 from handlers.layout import package_key
-from handlers.model import FileFacts, format_upload_time
 from handlers.names import NormalizedName, is_valid_project_name, normalize
-from handlers.notifications import Change, Kind
-from handlers.registry import Registry
-from handlers.storage import ListedObject, OpenedObject, PreconditionFailed, Storage
+from handlers.simple.catalog import Catalog, Page, Root
+from handlers.simple.model import FileFacts, format_upload_time
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")

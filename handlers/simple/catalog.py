@@ -12,11 +12,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from handlers import layout, pages
-from handlers.controls import ACTIVE, ProjectStatus
-from handlers.model import FileFacts, ProjectDetail
+from handlers import layout
+from handlers.aws.storage import ListingTruncated, Storage
+from handlers.controls.rules import ACTIVE, ProjectStatus
 from handlers.names import NormalizedName, normalize
-from handlers.storage import ListingTruncated, Storage
+from handlers.simple import pages
+from handlers.simple.model import FileFacts, ProjectDetail
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class Catalog:
 
     def write_root(self, projects: list[NormalizedName], etag: str | None) -> None:
         """Store the root listing ``projects``, conditional on ``etag``, then its ``index.html`` copy."""
-        from handlers import render  # only the reindexer renders: page reads never load it
+        from handlers.simple import render  # only the reindexer renders: page reads never load it
 
         html = render.root_html(projects)
         body, meta = pages.pack(html, render.root_json(projects))

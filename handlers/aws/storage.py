@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from handlers.layout import SHA256_METADATA
 
 if TYPE_CHECKING:
-    from handlers.awstypes import S3Client
+    from handlers.aws.awstypes import S3Client
 
 #: Bytes read from the end of a large object: a wheel's central directory and, nearly always, its
 #: METADATA (dist-info is written last). Objects up to WHOLE_OBJECT_SIZE are read in one GET.
