@@ -18,8 +18,8 @@ from handlers.publishers import PublisherStore
 from handlers.storage import Storage
 from handlers.tokens import hash_token
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
+from testkit.oidc import REPOSITORY, WORKFLOW, FakeCI
 from tests.support.moto import Index
-from tests.support.oidc import REPOSITORY, WORKFLOW, FakeCI
 from tests.support.proxy import body_of, make_wheel, proxy_event
 
 AUDIENCE = "test-audience"
