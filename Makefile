@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run run-private test lint typecheck unit e2e bench clean
+.PHONY: venv run run-private tp-demo test lint typecheck unit e2e bench clean
 
 venv: $(STAMP)
 
@@ -26,6 +26,11 @@ run: venv
 ## The same index in private mode: every read needs a token (the banner prints how to make one)
 run-private: venv
 	DEVSERVER_MAKE_TARGET=run-private $(BIN)/python -m devserver $(ARGS)
+
+## Trusted publishing in one command: dev server with TLS and a fake CI issuer, uv publish with no
+## credential; prints each step, stops what it started (testkit/tpdemo.py)
+tp-demo: venv
+	$(BIN)/python -m testkit.tpdemo
 
 ## Lint, type-check and every test (unit, handlers on moto, component on Pulumi mocks, e2e clients)
 test: venv lint typecheck

@@ -77,17 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--bucket",
-        default=os.environ.get("S3_BUCKET"),
-        help="the index's bucket (default: $S3_BUCKET); on AWS: pulumi stack output bucket_name",
-    )
-    parser.add_argument(
-        "--endpoint-url",
-        metavar="URL",
-        help="S3 endpoint: the dev server's embedded S3, as its banner prints it (default: AWS)",
-    )
-    parser.add_argument("--region", help="the bucket's AWS region (default: boto3's, e.g. $AWS_REGION)")
+    _add_global_flags(parser, bucket=os.environ.get("S3_BUCKET"), others=None)
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     token = commands.add_parser("token", help="create, list and revoke API tokens").add_subparsers(
@@ -157,7 +147,46 @@ def _parser() -> argparse.ArgumentParser:
     live = commands.add_parser("check", help="prove a deployed index works end to end (admin/check.py)")
     check.add_arguments(live)
     live.set_defaults(command=check.command, live_check=True)
+    _accept_global_flags_after_commands(parser)
     return parser
+
+
+def _add_global_flags(parser: argparse.ArgumentParser, *, bucket: str | None, others: str | None) -> None:
+    """``--bucket``, ``--endpoint-url`` and ``--region``, with these defaults (skipping any the
+    parser already has: ``check`` defines its own)."""
+    flags = (
+        (
+            "--bucket",
+            bucket,
+            "the index's bucket (default: $S3_BUCKET); on AWS: pulumi stack output bucket_name",
+        ),
+        (
+            "--endpoint-url",
+            others,
+            "S3 endpoint: the dev server's embedded S3, as its banner prints it (default: AWS)",
+        ),
+        ("--region", others, "the bucket's AWS region (default: boto3's, e.g. $AWS_REGION)"),
+    )
+    for flag, default, text in flags:
+        if flag not in parser._option_string_actions:
+            metavar = "URL" if flag == "--endpoint-url" else None
+            parser.add_argument(flag, default=default, metavar=metavar, help=text)
+
+
+def _accept_global_flags_after_commands(parser: argparse.ArgumentParser) -> None:
+    """Let every command take the global flags after it too (``token list --bucket B``).
+
+    People paste a command and add ``--bucket`` at the end; argparse alone refuses that with
+    ``unrecognized arguments``. Each command's copy defaults to SUPPRESS, so it sets the value only
+    when given and never hides one given before the command.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in {id(p): p for p in action.choices.values()}.values():
+                if any(isinstance(a, argparse._SubParsersAction) for a in sub._actions):
+                    _accept_global_flags_after_commands(sub)
+                else:
+                    _add_global_flags(sub, bucket=argparse.SUPPRESS, others=argparse.SUPPRESS)
 
 
 def _storage(args: argparse.Namespace) -> Storage:

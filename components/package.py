@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 PACKAGE = "serverless-pypi"
 #: The package's version (semantic versioning; CHANGELOG.md, tagged ``v<VERSION>`` on release).
 VERSION = "0.1.0"
+#: The package's license (SPDX), as LICENSE at the repository root and pyproject.toml say.
+LICENSE = "MIT"
 
 
 class Runtime(StrEnum):
@@ -362,15 +364,20 @@ def provider() -> "ComponentProvider":
     from pulumi.provider.experimental.component import ComponentProvider
 
     with _quiet_analyzer():
-        return ComponentProvider([ServerlessPyPI], PACKAGE, version=VERSION)
+        hosted = ComponentProvider([ServerlessPyPI], PACKAGE, version=VERSION)
+    # The inferred schema has no license field; the package names its own (schema "license").
+    hosted.schema = json.dumps({**json.loads(hosted.schema or "{}"), "license": LICENSE})
+    return hosted
 
 
 def main() -> None:
-    """Serve the package to the Pulumi engine (the plugin's entry point)."""
-    from pulumi.provider.experimental import component_provider_host
+    """Serve the package to the Pulumi engine (the plugin's entry point).
 
-    with _quiet_analyzer():
-        component_provider_host([ServerlessPyPI], name=PACKAGE, version=VERSION)
+    What ``component_provider_host`` does, with the provider above (the license in its schema).
+    """
+    from pulumi.provider import main as serve
+
+    serve(provider(), sys.argv[1:])
 
 
 def normalize(schema: str) -> str:

@@ -2,8 +2,9 @@
 
 Every line indented by :data:`COMMAND_INDENT` is a shell command that runs as printed from the
 repository root (``NAME`` stands for a project, ``dist/*`` for your files); the tests parse the banner
-and run those lines against the running server. The admin lines use ``.venv/bin/python -m admin``, the
-interpreter ``make venv`` made, so they work without activating anything.
+and run those lines against the running server. The admin and publish lines use ``.venv/bin/python -m
+admin``, ``.venv/bin/twine`` and ``.venv/bin/uv``, which ``make venv`` made, so they work without
+activating anything; the install lines name the user's own pip and uv.
 
 In private mode (no ``--public-read``) the first command makes a **read** token into ``$TOKEN`` and the
 install lines carry it: in the URL, or kept off the command line in ``~/.netrc`` (pip) or in
@@ -18,6 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 #: The interpreter ``make venv`` made, relative to the repository root.
 ADMIN = ".venv/bin/python -m admin"
+#: The publishing clients ``make venv`` installed, as a new shell finds them (not on its PATH).
+TWINE = ".venv/bin/twine"
+UV = ".venv/bin/uv"
 #: Indentation of a command line (headings are indented by two spaces).
 COMMAND_INDENT = "    "
 #: The token user, as on PyPI.
@@ -66,8 +70,8 @@ class Banner:
             "  publish: an upload token into $UPLOAD_TOKEN (shown once), then twine or uv publish:",
             *_commands(
                 f'UPLOAD_TOKEN="$({create})"',
-                f'twine upload --repository-url {self.index_url} -u {TOKEN_USER} -p "$UPLOAD_TOKEN" dist/*',
-                f'uv publish --publish-url {self.index_url} -u {TOKEN_USER} -p "$UPLOAD_TOKEN" dist/*',
+                f'{TWINE} upload --repository-url {self.index_url} -u {TOKEN_USER} -p "$UPLOAD_TOKEN" dist/*',
+                f'{UV} publish --publish-url {self.index_url} -u {TOKEN_USER} -p "$UPLOAD_TOKEN" dist/*',
             ),
         ]
         return lines

@@ -337,14 +337,14 @@ def serve(
     if route is None:
         response = from_gateway(limits.missing_route(), request.method)
     elif len(request.body) > limits.API_GATEWAY_MAX_BODY:
-        response = from_gateway(limits.body_too_large(), request.method)
+        response = from_gateway(limits.too_large(bucket, s3_endpoint), request.method)
     else:
         event = to_event(request, route, api, request_id)
         try:
             answer = lambdas.invoke(handler, event, function_name=function_name)
             response = from_proxy(answer, request.method)
         except lambdas.RequestTooLarge:
-            response = from_gateway(limits.event_too_large(bucket, s3_endpoint), request.method)
+            response = from_gateway(limits.too_large(bucket, s3_endpoint), request.method)
         except lambdas.InvokeError:
             response = from_gateway(limits.internal_error(), request.method)
         except MalformedProxyResponse as error:
@@ -353,9 +353,10 @@ def serve(
     return _with_request_id(response, request_id)
 
 
-def reject_body(method: str) -> HttpResponse:
+def reject_body(method: str, bucket: str, s3_endpoint: str | None = None) -> HttpResponse:
     """API Gateway's answer to a body over its limit, given before the body is even read."""
-    return _with_request_id(from_gateway(limits.body_too_large(), method), str(uuid.uuid4()))
+    answer = limits.too_large(bucket, s3_endpoint)
+    return _with_request_id(from_gateway(answer, method), str(uuid.uuid4()))
 
 
 def _with_request_id(response: HttpResponse, request_id: str) -> HttpResponse:

@@ -123,7 +123,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body = self._read_body()
         except _BodyTooLarge as error:
             self.close_connection = self.close_connection or not error.drained
-            response = gateway.reject_body(self.command)
+            response = gateway.reject_body(self.command, self.server.bucket, self.server.s3_endpoint)
         except ValueError as error:
             self.close_connection = True
             self.send_error(400, f"Bad request body: {error}")
@@ -205,7 +205,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length", "").strip()
         if length.isdigit() and int(length) > limits.API_GATEWAY_MAX_BODY:
             self.close_connection = True
-            self._send(gateway.reject_body(self.command))
+            self._send(gateway.reject_body(self.command, self.server.bucket, self.server.s3_endpoint))
             access_log.info(
                 '%s "%s" 413 (before the body)', self.client_address[0], printable(self.requestline)
             )

@@ -2,10 +2,11 @@
 
 Sources, each an answer observed on AWS (details in ``docs/local.md``):
 
-* Request body over 10 MiB: API Gateway answers 413 with the plain-text body
-  ``HTTP content length exceeded 10485760 bytes.`` (a capture in koki-develop/lgtm-generator#10).
-  Two reports say a ``REQUEST_TOO_LARGE`` gateway response does not change this answer
-  (koki-develop/lgtm-generator#10, reapit/foundations#4338), so it is played as is.
+* Request body over 10 MiB: API Gateway answers 413; left alone its body is the plain text
+  ``HTTP content length exceeded 10485760 bytes.`` (a capture in koki-develop/lgtm-generator#10),
+  which names no fix. The component's ``REQUEST_TOO_LARGE`` gateway response answers that case
+  (issue 22), so the dev server answers it with the same text as the 6 MiB case below: one hint,
+  the admin upload, whatever the size.
 * Proxy event over Lambda's 6 MiB invoke limit (Lambda: "Request must be smaller than 6291456 bytes
   for the InvokeFunction operation"): API Gateway answers 413 ``{"message": "Request Too Long"}``
   with ``x-amzn-ErrorType: BadRequestException`` (koki-develop/lgtm-generator#10; the same body in
@@ -57,17 +58,13 @@ def _json_message(status: int, message: str, error_type: str) -> GatewayAnswer:
     return GatewayAnswer(status, body, {"Content-Type": "application/json", "x-amzn-ErrorType": error_type})
 
 
-def body_too_large() -> GatewayAnswer:
-    """The answer to a request body over :data:`API_GATEWAY_MAX_BODY`."""
-    body = f"HTTP content length exceeded {API_GATEWAY_MAX_BODY} bytes.".encode("ascii")
-    return GatewayAnswer(413, body, {"Content-Type": "text; charset=utf-8"})
-
-
-def event_too_large(bucket: str, s3_endpoint: str | None = None) -> GatewayAnswer:
-    """The answer to a proxy event over :data:`LAMBDA_MAX_REQUEST`: the deployed stack's own.
+def too_large(bucket: str, s3_endpoint: str | None = None) -> GatewayAnswer:
+    """The answer to a body over :data:`API_GATEWAY_MAX_BODY` or an event over
+    :data:`LAMBDA_MAX_REQUEST`: the deployed stack's own.
 
     On AWS this is the ``REQUEST_TOO_LARGE`` gateway response, which the component sets to a 413
-    ``text/plain`` naming the admin upload; the dev server adds its own ``--endpoint-url``.
+    ``text/plain`` naming the admin upload; the dev server adds its own ``--endpoint-url``. Both
+    sizes get the same text, so the fix is named however large the file.
     """
     return GatewayAnswer(
         413,

@@ -86,6 +86,10 @@ def route(request: Request, settings: Settings, storage: Storage) -> Response:
     raise NotFound()
 
 
+#: How to make a token: the admin CLI as it runs from a clone's root (every 401 that had a password).
+_MAKE_ONE = "Make one with `.venv/bin/python -m admin --bucket BUCKET token create --name NAME --scope read`."
+
+
 def _authorize(request: Request, settings: Settings, storage: Storage, scope: str) -> TokenRecord | None:
     """The caller's token record, or an error: 401 without a valid token, 403 without the scope."""
     if scope == "read" and settings.public_read:
@@ -94,11 +98,14 @@ def _authorize(request: Request, settings: Settings, storage: Storage, scope: st
     record = credentials.lookup(storage, token) if token is not None else None
     if record is None:
         # pip asks its keyring or netrc for credentials only after a 401 that names Basic.
-        message = (
-            "Invalid or expired token"
-            if token
-            else "Authentication required: user __token__, password a token"
-        )
+        message = "Authentication required: user __token__, password a token"
+        if token:
+            message = f"Invalid or expired token. {_MAKE_ONE}"
+            if not token.startswith(tokens.TOKEN_PREFIX):  # "Bearer …", a token cut short, a password
+                message = (
+                    f"Not a token: a token starts with {tokens.TOKEN_PREFIX} and is the whole password "
+                    f"of user __token__ (no Bearer before it). {_MAKE_ONE}"
+                )
         raise Unauthorized(message, REALM)
     if scope not in record.scopes:
         raise Forbidden(f"Forbidden: this token has no {scope} scope")

@@ -113,6 +113,9 @@ def test_private_mode_from_make_to_pip_install(private_server: tuple[str, str], 
     installs = [line for line in commands if " install " in line]
     assert len(installs) == 4 and all(line.endswith(" NAME") for line in installs)
     assert sum("$TOKEN" in line for line in installs) == 3  # the URL, the URL, UV_INDEX_*_PASSWORD
+    # Publishing runs the clients make venv installed, as a new shell finds them (issue 22).
+    publishes = [line for line in commands if line.split()[1] in ("upload", "publish")]
+    assert [line.split()[0] for line in publishes] == [".venv/bin/twine", ".venv/bin/uv"]
 
     # Without a token pip says only "from versions: none" (it hides the 401): why the banner leads
     # with the token line.

@@ -1,22 +1,24 @@
 """README.md: its shape, and every block marked ```` ```sh runnable ```` run as written.
 
-The blocks run in order, as one bash script, from a repository root (a temporary directory whose
-entries link to this checkout's, plus a ``dist/`` holding one wheel), against a private-mode dev server
-that holds the project ``example``. The only inputs are ``INDEX_URL`` and ``S3_URL``, which the README
-tells readers to take from the banner; nothing in the blocks is substituted.
+The blocks run in order, as one bash script, in the shell a newcomer has after ``make venv`` in a fresh
+clone: from a repository root (a temporary directory whose entries link to this checkout's, without
+``dist/`` or data), with a ``PATH`` that does not hold ``.venv/bin``, an empty ``HOME``, and only
+``INDEX_URL`` and ``S3_URL`` set, from the banner of a private-mode dev server that starts empty. No
+wheel or project is prepared for them: they make what they use. Besides those two, the environment
+only keeps pip and uv away from this machine's own configuration and caches
+(:func:`testkit.clients.isolated_env`), as every client test does.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import pytest
 
-from testkit import clients, dists
-from testkit.dists import Meta
+from testkit import clients
 from tests.support import shell
 from tests.support.devserver import REPO_ROOT, running_devserver
 
@@ -57,19 +59,23 @@ def test_the_readme_starts_with_the_job_and_stays_short() -> None:
     assert "within 30 s" in text and "60 s" not in text
 
 
+def _path_without_the_venv(path: str) -> str:
+    """``PATH`` without this checkout's ``.venv/bin``, which a new shell does not have."""
+    venv_bin = (REPO_ROOT / ".venv" / "bin").resolve()
+    kept = [entry for entry in path.split(os.pathsep) if entry and Path(entry).resolve() != venv_bin]
+    return os.pathsep.join(kept)
+
+
 def test_runnable_blocks_run_as_written(tmp_path: Path) -> None:
     blocks = runnable_blocks(README.read_text(encoding="utf-8"))
     assert len(blocks) >= 3
     data = tmp_path / "data"
-    dists.wheel(data / "example", Meta("example", "1.0"))
+    data.mkdir()
     root = tmp_path / "clone"
     root.mkdir()
     for entry in REPO_ROOT.iterdir():
         if entry.name not in _NOT_LINKED:
             (root / entry.name).symlink_to(entry)
-    published = dists.wheel(root / "dist", Meta("readme-demo", "1.0"))
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
 
     with running_devserver(data, tmp_path / "logs", public_read=False) as server:
         env = clients.isolated_env(tmp_path / "home")
@@ -77,15 +83,15 @@ def test_runnable_blocks_run_as_written(tmp_path: Path) -> None:
             {
                 "INDEX_URL": server.index_url,
                 "S3_URL": server.s3_endpoint,
-                "PATH": f"{venv / 'bin'}:{REPO_ROOT / '.venv' / 'bin'}:{env['PATH']}",
-                "VIRTUAL_ENV": str(venv),
-                "PIP_NO_CACHE_DIR": "1",
+                "PATH": _path_without_the_venv(env["PATH"]),
             }
         )
+        assert shutil.which("twine", path=env["PATH"]) is None  # else the test would prove nothing
+        assert list((tmp_path / "home").iterdir()) == []
         result = shell.bash(blocks, env, cwd=root)
         assert result.returncode == 0, shell.explain(result)
         output = result.stdout + result.stderr
-        assert f"Uploading {published.name}" in output  # twine
+        assert "Uploading example-1.0-py3-none-any.whl" in output  # twine
         assert "Successfully installed example-1.0" in output  # pip, with the read token
         assert "yanked example/example-1.0-py3-none-any.whl: broken build" in output
-        assert (data / "readme-demo" / published.name).exists()  # it reached the bucket
+        assert (data / "example" / "example-1.0-py3-none-any.whl").exists()  # it reached the bucket

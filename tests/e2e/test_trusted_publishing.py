@@ -17,8 +17,8 @@ import requests
 from handlers import layout
 from testkit import clients, dists
 from testkit.dists import Meta
+from testkit.oidc import REPOSITORY, WORKFLOW, Certificates, FakeCI, make_certificates, running_fake_ci
 from tests.support.devserver import BUCKET, Running, admin, running_devserver
-from tests.support.oidc import REPOSITORY, WORKFLOW, Certificates, FakeCI, make_certificates, running_fake_ci
 
 pytestmark = pytest.mark.e2e
 AUDIENCE = "serverless-pypi-e2e"

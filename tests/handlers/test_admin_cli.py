@@ -57,6 +57,24 @@ def test_token_create_prints_the_token_last_and_it_works(
     assert admin(index, s3_endpoint, "token", "revoke", "ci") == 1
 
 
+def test_global_flags_work_after_the_command_too(
+    index: Index, s3_endpoint: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("S3_BUCKET", raising=False)
+    flags = ["--bucket", index.bucket, "--endpoint-url", s3_endpoint]
+    assert main(["token", "create", "--name", "late", "--scope", "read", *flags]) == 0
+    capsys.readouterr()
+    assert main(["token", "list", *flags]) == 0
+    assert "late\tscopes=read" in capsys.readouterr().out
+    # One before the command, one after: both count; after the command wins for the same flag.
+    assert (
+        main(["--bucket", "no-such-bucket", "--endpoint-url", s3_endpoint, "token", "list", *flags[:2]]) == 0
+    )
+    assert "late\tscopes=read" in capsys.readouterr().out
+    assert main(["token", "list"]) == 1  # and without any, the usual error naming --bucket
+    assert "--bucket" in capsys.readouterr().err
+
+
 def test_upload_validates_and_never_overwrites(
     index: Index, s3_endpoint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

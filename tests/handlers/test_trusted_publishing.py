@@ -20,8 +20,8 @@ from handlers.publishing import jwks
 from handlers.publishing.oidc import GITHUB_ISSUER, Publisher, TokenRequestFailed, new_publisher
 from handlers.publishing.publishers import PublisherStore
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
+from testkit.oidc import REPOSITORY, WORKFLOW, FakeCI
 from tests.support.moto import Index
-from tests.support.oidc import REPOSITORY, WORKFLOW, FakeCI
 from tests.support.proxy import body_of, make_wheel, proxy_event
 
 AUDIENCE = "test-audience"

@@ -173,6 +173,26 @@ def test_no_or_bad_credentials_get_401_with_basic_challenge(private: Index, uplo
     assert keys(private) == []
 
 
+@pytest.mark.parametrize("shape", ["Bearer {token}", "{bare}", "hunter2"])
+def test_a_password_of_the_wrong_shape_gets_401_naming_the_prefix_and_token_create(
+    private: Index, shape: str
+) -> None:
+    token = store(private).create("reader", ("read",))
+    password = shape.format(token=token, bare=token.removeprefix(tokens.TOKEN_PREFIX))
+    response = private.get("/", Authorization=basic(password))
+    assert response["statusCode"] == 401
+    text = body_of(response).decode()
+    assert text.startswith("Not a token: a token starts with spypi- "), text
+    assert "token create --name NAME --scope read" in text, text
+
+
+def test_a_token_of_the_right_shape_that_is_unknown_names_token_create(private: Index) -> None:
+    response = private.get("/", Authorization=basic("spypi-unknown"))
+    assert response["statusCode"] == 401
+    text = body_of(response).decode()
+    assert text.startswith("Invalid or expired token. ") and "token create" in text
+
+
 def test_reads_need_a_read_token_unless_public(private: Index, monkeypatch: pytest.MonkeyPatch) -> None:
     reader = store(private).create("reader", ("read",))
     writer = store(private).create("writer", ("upload",))
