@@ -5,11 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run run-private tp-demo test lint typecheck unit e2e bench clean
+# The functions' runtime (Pulumi.yaml: runtime), for make test-runtime; .ci/find-python looks in pyenv too.
+RUNTIME_PYTHON ?= $(shell .ci/find-python 3.13)
+RUNTIME_VENV := build/venv-runtime
+
+.PHONY: venv run run-private tp-demo test test-runtime lint typecheck unit e2e bench clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt handlers/requirements.txt
+$(STAMP): requirements.txt requirements-test.txt requirements-dev.txt handlers/requirements.txt handlers/requirements.in
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# pip itself as requirements-dev.txt pins it: the e2e tests drive this very pip.
 	$(BIN)/python -m pip install --quiet "$$(grep -E '^pip==' requirements-dev.txt)"
@@ -36,9 +40,23 @@ tp-demo: venv
 test: venv lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## The handlers' and units' tests (tests/handlers, tests/unit) on the functions' runtime, python3.13, in a
+## throwaway venv with the functions' dependencies as shipped (options: RUNTIME_PYTHON=/path/to/python3.13)
+test-runtime: venv
+	test -n "$(RUNTIME_PYTHON)"
+	rm -rf $(RUNTIME_VENV)
+	$(RUNTIME_PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet --require-hashes -r handlers/requirements.txt
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet -r requirements-test.txt
+	$(RUNTIME_VENV)/bin/python -m pytest -p no:cacheprovider tests/handlers tests/unit $(PYTEST_ARGS)
+
+## Ruff, and the CI workflows: actionlint, GitHub's workflow schema, zizmor (offline)
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/actionlint
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --persona auditor .github/workflows
 
 typecheck: venv
 	$(BIN)/mypy
@@ -48,4 +66,4 @@ bench: venv
 	$(BIN)/python -m bench $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) .pytest_cache .mypy_cache .ruff_cache

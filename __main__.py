@@ -1,9 +1,11 @@
 """The ready stack: a REST API, the index in it, a deployment and the stage ``simple``.
 
 ``pulumi up`` in a fresh clone needs nothing but ``aws:region``: Pulumi.yaml declares every other
-config key with the component's own default (a test holds the two equal). Optional: a custom domain
-(:mod:`components.domain`), a per-client-IP rate limit (:mod:`components.ratelimit`), stage access
-logs and X-Ray. docs/deploy.md describes each.
+config key with the component's own default (a test holds the two equal), and the Pulumi CLI hands
+the program every one of those defaults, as text (tests/support/stack.py does the same). Optional: a
+custom domain (:mod:`components.domain`) with trusted publishing (:mod:`components.exchange`), a
+per-client-IP rate limit (:mod:`components.ratelimit`), stage access logs and X-Ray. docs/deploy.md
+describes each.
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ COMPONENT_SETTINGS = {
     "manageApiGatewayAccount": "manage_api_gateway_account",
 }
 
+#: Values of ``trustedPublishing``: ``auto`` (the default) serves it wherever it can work, with a
+#: custom domain and uploads; ``true`` insists (and refuses a stack that cannot have it).
+TRUSTED_PUBLISHING = ("auto", "true", "false")
+
 #: The stack's own settings and their defaults. Stage throttling -1 = none (the account's limit,
 #: 10,000 requests/s, still applies): pip never retries a 429, so a shared limit fails CI builds.
 STACK_DEFAULTS: dict[str, Any] = {
@@ -74,7 +80,7 @@ STACK_DEFAULTS: dict[str, Any] = {
     "certificateArn": "",
     "hostedZoneId": "",
     "disableExecuteApiEndpoint": False,
-    "trustedPublishing": True,
+    "trustedPublishing": "auto",
     "oidcAudience": "",
     "oidcIssuers": "",
 }
@@ -127,12 +133,26 @@ def rest_api_settings(settings: Mapping[str, Any], config: pulumi.Config) -> dic
 def trusted_publishing_settings(
     config: pulumi.Config, domain_name: str | None, settings: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The component's trusted publishing arguments: on by default with a custom domain (clients ask
-    ``https://HOST/_/oidc/…``, which only a domain can serve), and with uploads."""
-    wanted = config.get_bool("trustedPublishing")
-    if wanted and domain_name is None:
-        raise ValueError("trustedPublishing needs domainName: clients ask https://DOMAIN/_/oidc/audience")
-    if not (domain_name is not None and wanted is not False and settings.get("uploads", True)):
+    """The component's trusted publishing arguments.
+
+    ``auto`` turns it on where it can work: with a custom domain (clients ask
+    ``https://HOST/_/oidc/…``, which only a domain can serve) and uploads; elsewhere it stays off
+    without a word, so a fresh stack, a PRIVATE one or one without uploads deploys as it is. ``true``
+    asks for it, and a stack that cannot have it is refused, naming ``trustedPublishing``.
+    """
+    given = config.get("trustedPublishing") or "auto"
+    wanted = given.strip().lower()
+    if wanted not in TRUSTED_PUBLISHING:
+        raise ValueError(f"trustedPublishing must be one of {', '.join(TRUSTED_PUBLISHING)}, not {given!r}")
+    uploads = settings.get("uploads", True)
+    if wanted == "true" and domain_name is None:
+        raise ValueError(
+            "trustedPublishing=true needs domainName: clients ask https://DOMAIN/_/oidc/audience "
+            "(leave it auto to serve it only where a domain exists)"
+        )
+    if wanted == "true" and not uploads:
+        raise ValueError("trustedPublishing=true needs uploads (a minted token is an upload token)")
+    if wanted == "false" or domain_name is None or not uploads:
         return {}
     found: dict[str, Any] = {
         "trusted_publishing": True,
@@ -214,12 +234,11 @@ def main() -> None:
             "throttling_rate_limit": STACK_DEFAULTS["throttlingRateLimit"] if rate is None else rate,
         },
     )
-    per_ip = config.get_int("rateLimitPerIp") or 0
-    if per_ip:
-        rate_limit(NAME, limit=per_ip, stage=stage, tags=tags)
-
     index_url = pulumi.Output.format("{0}/", stage.invoke_url)
-    pulumi.export("stage_url", index_url)
+    if not api_settings["disable_execute_api_endpoint"]:
+        pulumi.export("stage_url", index_url)
+    # The stages the per-client-IP rate limit protects, by the name of their WAF association.
+    limited = {f"{NAME}-rate-limit": stage}
     if domain_name is not None:
         domain = custom_domain(
             NAME,
@@ -233,8 +252,19 @@ def main() -> None:
         index_url = domain.index_url
         pulumi.export("domain_target", domain.domain.regional_domain_name)
         if settings.get("trusted_publishing"):
-            exchange_api(NAME, function=index.api_function, domain=domain.domain, tags=tags)
+            exchange = exchange_api(
+                NAME,
+                function=index.api_function,
+                domain=domain.domain,
+                tags=tags,
+                alarms=settings.get("alarms", True),
+                alarm_topic_arn=settings.get("alarm_topic_arn"),
+            )
+            limited[f"{NAME}-oidc-rate-limit"] = exchange.stage
             pulumi.export("oidc_audience", settings["oidc_audience"])
+    per_ip = config.get_int("rateLimitPerIp") or 0
+    if per_ip:
+        rate_limit(NAME, limit=per_ip, stages=limited, tags=tags)
     pulumi.export("index_url", index_url)
     # twine's legacy upload API is answered at the index root.
     pulumi.export("upload_url", index_url)

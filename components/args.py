@@ -170,7 +170,8 @@ class ServerlessPyPIArgs:
 
     # -- observability ---------------------------------------------------------------------------
     alarms: bool = True
-    """CloudWatch alarms: dead-letter queue not empty, reindex errors, API 5xx (with ``api_name``)."""
+    """CloudWatch alarms: dead-letter queue not empty, reindex queue not draining, reindex errors, API
+    function errors, API 5xx (with ``api_name``)."""
     alarm_topic_arn: pulumi.Input[str] | None = None
     """SNS topic the alarms notify (when they fire and when they clear); none by default."""
     access_logs: bool = False

@@ -2,7 +2,8 @@
 
 These belong to the stack, not to the component (a domain often serves more than one API): they are
 children of the stack. With a ``hosted_zone_id`` and no ``certificate_arn``, an ACM certificate is
-requested and validated by DNS in that zone, and an alias record points the name at the domain.
+requested and validated by DNS in that zone, and alias records (``A`` and ``AAAA``: the domain
+name is dualstack, so IPv6 clients reach it too) point the name at the domain.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class CustomDomain:
     domain: aws.apigateway.DomainName
     mapping: aws.apigateway.BasePathMapping
     certificate_arn: pulumi.Output[str]
-    record: aws.route53.Record | None
+    records: tuple[aws.route53.Record, ...]
     index_url: pulumi.Output[str]
 
 
@@ -74,7 +75,8 @@ def custom_domain(
         f"{name}-domain",
         domain_name=domain_name,
         regional_certificate_arn=arn,
-        endpoint_configuration={"types": "REGIONAL"},
+        # IPv4 and IPv6 clients alike; the APIs mapped to it need not be dualstack themselves.
+        endpoint_configuration={"types": "REGIONAL", "ip_address_type": "dualstack"},
         security_policy="TLS_1_2",
         tags=tags,
     )
@@ -85,20 +87,23 @@ def custom_domain(
         domain_name=domain.domain_name,
         base_path=BASE_PATH,
     )
-    record = None
+    records: tuple[aws.route53.Record, ...] = ()
     if hosted_zone_id is not None:
-        record = aws.route53.Record(
-            f"{name}-alias",
-            zone_id=hosted_zone_id,
-            name=domain_name,
-            type="A",
-            aliases=[
-                {
-                    "name": domain.regional_domain_name,
-                    "zone_id": domain.regional_zone_id,
-                    "evaluate_target_health": False,
-                }
-            ],
+        alias: aws.route53.RecordAliasArgsDict = {
+            "name": domain.regional_domain_name,
+            "zone_id": domain.regional_zone_id,
+            "evaluate_target_health": False,
+        }
+        # The A record keeps its old resource name, so a stack that had it keeps it in place.
+        records = tuple(
+            aws.route53.Record(
+                f"{name}-{label}",
+                zone_id=hosted_zone_id,
+                name=domain_name,
+                type=record_type,
+                aliases=[alias],
+            )
+            for label, record_type in (("alias", "A"), ("alias-ipv6", "AAAA"))
         )
     index_url = pulumi.Output.format("https://{0}/{1}/", domain.domain_name, BASE_PATH)
-    return CustomDomain(domain, mapping, arn, record, index_url)
+    return CustomDomain(domain, mapping, arn, records, index_url)

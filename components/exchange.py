@@ -5,19 +5,23 @@ answer at the host root; the index's REST API and its routes stay exactly as the
 named ``oidc`` is still ``/simple/oidc/``). This second API has one resource per exchange route
 (``/oidc/audience`` GET, ``/oidc/mint-token``, ``/oidc/github/mint-token``, ``/oidc/burn-token``
 POST), each an ``AWS_PROXY`` integration with the index's API function, which tells the exchange by
-the event's ``resource``. Its execute-api endpoint is off: the domain is the only way in.
+the event's ``resource``. Its execute-api endpoint is off: the domain is the only way in. Its
+deployment is replaced whenever what the stage serves changes (a route, the function behind it, the
+API's settings), and with ``alarms`` a CloudWatch alarm watches its 5XX answers.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components import observability, routes
+from components.serverless_pypi import metric_alarm
 from handlers import contract
 
 #: The stage of the exchange API (what the base path ``_`` maps to).
@@ -25,6 +29,15 @@ STAGE = "oidc"
 #: Throttling of the exchange stage: a CI job makes three requests; a flood of forged tokens gets 429s.
 BURST_LIMIT = 50
 RATE_LIMIT = 20
+
+#: The exchange API's own settings, which its deployment trigger covers too.
+API_SETTINGS: dict[str, Any] = {
+    "description": "Serverless PyPI: trusted publishing token exchange (/_/oidc/*)",
+    "endpoint_configuration": {"types": "REGIONAL"},
+    # Every body passes as bytes, as in the index's API.
+    "binary_media_types": ["*/*"],
+    "disable_execute_api_endpoint": True,
+}
 
 
 def resource_paths() -> list[str]:
@@ -54,9 +67,16 @@ def _source_arn(execution_arn: str, *, method: str, path: str) -> str:
     return invoke_source_arn(execution_arn, method, path)
 
 
-def deployment_trigger() -> str:
-    """Changes with the route table (a new deployment whenever a route does)."""
-    return hashlib.sha256(json.dumps(contract.OIDC_ROUTES, sort_keys=True).encode()).hexdigest()
+def deployment_trigger(snapshot: Mapping[str, Any]) -> str:
+    """The hash of everything the exchange's stage serves (as :func:`routes.deployment_trigger`):
+    its resources, methods, integrations with their targets and the API's settings, ids included.
+    A new function (``apiFunctionName`` changed, say) is a new integration URI, so a new deployment;
+    hashing the route table alone would leave the stage on a deployment that calls the old one.
+
+    >>> deployment_trigger({"a": 1}) == routes.deployment_trigger({"a": 1})
+    True
+    """
+    return routes.deployment_trigger(snapshot)
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,8 @@ class ExchangeApi:
     rest_api: aws.apigateway.RestApi
     stage: aws.apigateway.Stage
     mapping: aws.apigateway.BasePathMapping
+    deployment: aws.apigateway.Deployment
+    alarm: aws.cloudwatch.MetricAlarm | None
 
 
 def exchange_api(
@@ -74,17 +96,14 @@ def exchange_api(
     function: aws.lambda_.Function,
     domain: aws.apigateway.DomainName,
     tags: dict[str, str] | None = None,
+    alarms: bool = True,
+    alarm_topic_arn: pulumi.Input[str] | None = None,
 ) -> ExchangeApi:
-    """The exchange's REST API, its stage and the ``_`` mapping on ``domain``."""
+    """The exchange's REST API, its stage and the ``_`` mapping on ``domain``; with ``alarms``, an
+    alarm on the stage's 5XX answers that notifies ``alarm_topic_arn`` when given."""
     tags = dict(tags or {})
-    api = aws.apigateway.RestApi(
-        f"{name}-oidc",
-        description="Serverless PyPI: trusted publishing token exchange (/_/oidc/*)",
-        endpoint_configuration={"types": "REGIONAL"},
-        binary_media_types=["*/*"],
-        disable_execute_api_endpoint=True,
-        tags=tags,
-    )
+    api = aws.apigateway.RestApi(f"{name}-oidc", tags=tags, **API_SETTINGS)
+    snapshot: dict[str, Any] = {"api": API_SETTINGS, "resources": {}, "methods": {}, "integrations": {}}
     resources: dict[str, aws.apigateway.Resource] = {}
     for path in resource_paths():
         parent, _, part = path.rpartition("/")
@@ -94,6 +113,7 @@ def exchange_api(
             parent_id=resources[parent].id if parent else api.root_resource_id,
             path_part=part,
         )
+        snapshot["resources"][path] = [resources[path].id, part]
     integrations = []
     for path, method in contract.OIDC_ROUTES.items():
         resource = resources[path]
@@ -104,17 +124,19 @@ def exchange_api(
             http_method=method,
             authorization="NONE",
         )
-        integrations.append(
-            aws.apigateway.Integration(
-                f"{name}-oidc-{slug(path)}-{method.lower()}",
-                rest_api=api.id,
-                resource_id=resource.id,
-                http_method=method_resource.http_method,
-                type="AWS_PROXY",
-                integration_http_method="POST",
-                uri=function.invoke_arn,
-            )
+        integration = aws.apigateway.Integration(
+            f"{name}-oidc-{slug(path)}-{method.lower()}",
+            rest_api=api.id,
+            resource_id=resource.id,
+            http_method=method_resource.http_method,
+            type="AWS_PROXY",
+            integration_http_method="POST",
+            uri=function.invoke_arn,
         )
+        integrations.append(integration)
+        key = f"{method} {path}"
+        snapshot["methods"][key] = [method_resource.id, method, "NONE"]
+        snapshot["integrations"][key] = [integration.id, "AWS_PROXY", integration.uri]
         aws.lambda_.Permission(
             f"{name}-oidc-{slug(path)}-invoke",
             action="lambda:InvokeFunction",
@@ -126,7 +148,7 @@ def exchange_api(
         f"{name}-oidc",
         rest_api=api.id,
         description="Serverless PyPI trusted publishing",
-        triggers={"redeploy": deployment_trigger()},
+        triggers={"redeploy": pulumi.Output.from_input(snapshot).apply(deployment_trigger)},
         opts=pulumi.ResourceOptions(depends_on=integrations),
     )
     stage = aws.apigateway.Stage(
@@ -146,4 +168,18 @@ def exchange_api(
         domain_name=domain.domain_name,
         base_path=contract.OIDC_BASE_PATH,
     )
-    return ExchangeApi(api, stage, mapping)
+    alarm = None
+    if alarms:
+        alarm = metric_alarm(
+            f"{name}-oidc-5xx",
+            observability.api_5xx(
+                "oidc-5xx",
+                "The trusted publishing exchange (/_/oidc/*) answered 5xx: CI jobs cannot publish. "
+                "Read the API function's logs.",
+                api.name,
+                STAGE,
+            ),
+            actions=[] if alarm_topic_arn is None else [alarm_topic_arn],
+            tags=tags,
+        )
+    return ExchangeApi(api, stage, mapping, deployment, alarm)

@@ -50,15 +50,28 @@ class Alarm:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: The reindex queue's oldest message may wait this many reindex timeouts before its alarm fires: one
+#: batch running while it arrived, and one more, is as long as a healthy queue ever makes it wait.
+QUEUE_AGE_TIMEOUTS = 2
+
+
+def api_5xx(label: str, description: str, api_name: Any, stage_name: str) -> Alarm:
+    """An alarm on one REST API stage's 5XX answers."""
+    return Alarm(label, description, "AWS/ApiGateway", "5XXError", {"ApiName": api_name, "Stage": stage_name})
+
+
 def alarms(
     *,
     dead_letter_queue_name: Any,
+    queue_name: Any,
+    reindex_timeout: int,
     reindex_function_name: Any,
     api_function_name: Any,
     api_name: Any | None,
     stage_name: str,
 ) -> list[Alarm]:
-    """The index's alarms: dead letters, reindex errors, API errors (5xx when the API is named)."""
+    """The index's alarms: dead letters, a stalled reindex queue, reindex errors, API errors (5xx
+    when the API is named)."""
     found = [
         Alarm(
             "dlq-not-empty",
@@ -68,6 +81,18 @@ def alarms(
             "ApproximateNumberOfMessagesVisible",
             {"QueueName": dead_letter_queue_name},
             statistic="Maximum",
+            period=300,
+        ),
+        Alarm(
+            "reindex-queue-age",
+            "A reindex message waited too long (the queue is not draining: the reindex function is "
+            "throttled, stopped or failing, or a flood of changes): pages lag behind the bucket. "
+            "Read the reindex logs and the queue's metrics.",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            {"QueueName": queue_name},
+            statistic="Maximum",
+            threshold=QUEUE_AGE_TIMEOUTS * reindex_timeout,
             period=300,
         ),
         Alarm(
@@ -87,12 +112,11 @@ def alarms(
     ]
     if api_name is not None:
         found.append(
-            Alarm(
+            api_5xx(
                 "api-5xx",
                 "The API answered 5xx (function errors, timeouts, throttles of the function).",
-                "AWS/ApiGateway",
-                "5XXError",
-                {"ApiName": api_name, "Stage": stage_name},
+                api_name,
+                stage_name,
             )
         )
     return found

@@ -196,8 +196,8 @@ class ServerlessPyPIInputs(TypedDict):
 
     # -- observability ---------------------------------------------------------------------------
     alarms: NotRequired[bool]
-    """CloudWatch alarms: dead-letter queue not empty, reindex errors, API function errors and,
-    with `apiName`, API 5xx (default true)."""
+    """CloudWatch alarms: dead-letter queue not empty, reindex queue not draining, reindex errors, API
+    function errors and, with `apiName`, API 5xx (default true)."""
     alarm_topic_arn: NotRequired[pulumi.Input[str]]
     """SNS topic the alarms notify when they fire and when they clear; none by default."""
     access_logs: NotRequired[bool]

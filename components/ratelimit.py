@@ -1,14 +1,16 @@
-"""An optional per-client-IP rate limit in front of the stage: a WAF web ACL with one rate rule.
+"""An optional per-client-IP rate limit in front of the stages: a WAF web ACL with one rate rule.
 
-Off by default. It belongs to the stack, beside the stage it is associated with: the component's
-children all exist before the deployment and the stage, so the association cannot be one of them.
-A client over the limit gets 429 until its rate falls; everyone else is not slowed at all (unlike
-a stage throttle, which all clients share).
+Off by default. It belongs to the stack, beside the stages it is associated with (the index's and,
+with trusted publishing, the exchange's): the component's children all exist before the deployment
+and the stage, so an association cannot be one of them. One rule in one web ACL counts a client's
+requests to every associated stage together. A client over the limit gets 429 until its rate falls;
+everyone else is not slowed at all (unlike a stage throttle, which all clients share).
 """
 
 from __future__ import annotations
 
-import pulumi
+from collections.abc import Mapping
+
 import pulumi_aws as aws
 
 #: WAF counts each client's requests over this window, in seconds.
@@ -18,9 +20,14 @@ MINIMUM_LIMIT = 10
 
 
 def rate_limit(
-    name: str, *, limit: int, stage: aws.apigateway.Stage, tags: dict[str, str] | None = None
+    name: str,
+    *,
+    limit: int,
+    stages: Mapping[str, aws.apigateway.Stage],
+    tags: dict[str, str] | None = None,
 ) -> aws.wafv2.WebAcl:
-    """A web ACL answering 429 to a client IP over ``limit`` requests per 5 minutes, on ``stage``."""
+    """A web ACL answering 429 to a client IP over ``limit`` requests per 5 minutes, on each of
+    ``stages`` (the name of its association -> the stage)."""
     if limit < MINIMUM_LIMIT:
         raise ValueError(f"rateLimitPerIp must be 0 (off) or at least {MINIMUM_LIMIT}")
     metric = f"{name}-rate-limit"
@@ -55,7 +62,6 @@ def rate_limit(
         },
         tags=dict(tags or {}),
     )
-    aws.wafv2.WebAclAssociation(
-        f"{name}-rate-limit", resource_arn=stage.arn, web_acl_arn=acl.arn, opts=pulumi.ResourceOptions()
-    )
+    for association, stage in stages.items():
+        aws.wafv2.WebAclAssociation(association, resource_arn=stage.arn, web_acl_arn=acl.arn)
     return acl

@@ -64,6 +64,34 @@ def _load_quietly() -> None:
 _load_quietly()
 
 
+def metric_alarm(
+    name: str,
+    alarm: observability.Alarm,
+    *,
+    actions: list[pulumi.Input[str]],
+    tags: Mapping[str, pulumi.Input[str]],
+    opts: pulumi.ResourceOptions | None = None,
+) -> aws.cloudwatch.MetricAlarm:
+    """The CloudWatch alarm ``alarm`` describes, notifying ``actions`` when it fires and clears."""
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        alarm_description=alarm.description,
+        namespace=alarm.namespace,
+        metric_name=alarm.metric_name,
+        dimensions=alarm.dimensions,
+        statistic=alarm.statistic,
+        threshold=alarm.threshold,
+        comparison_operator=alarm.comparison,
+        period=alarm.period,
+        evaluation_periods=alarm.evaluation_periods,
+        treat_missing_data="notBreaching",
+        alarm_actions=actions,
+        ok_actions=actions,
+        tags=tags,
+        opts=opts,
+    )
+
+
 def _json(build: Callable[..., Mapping[str, Any]], **inputs: Any) -> pulumi.Output[str]:
     """``json.dumps(build(**inputs))`` once every input is known (nothing is created in it)."""
     return pulumi.Output.all(**inputs).apply(lambda values: json.dumps(build(**values)))
@@ -526,27 +554,15 @@ class ServerlessPyPI(pulumi.ComponentResource):
             actions = [] if args.alarm_topic_arn is None else [args.alarm_topic_arn]
             for alarm in observability.alarms(
                 dead_letter_queue_name=self.dead_letter_queue.name,
+                queue_name=self.queue.name,
+                reindex_timeout=args.reindex_timeout,
                 reindex_function_name=self.reindex_function.name,
                 api_function_name=self.api_function.name,
                 api_name=args.api_name,
                 stage_name=args.stage_name,
             ):
-                self.metric_alarms[alarm.label] = aws.cloudwatch.MetricAlarm(
-                    f"{name}-{alarm.label}",
-                    alarm_description=alarm.description,
-                    namespace=alarm.namespace,
-                    metric_name=alarm.metric_name,
-                    dimensions=alarm.dimensions,
-                    statistic=alarm.statistic,
-                    threshold=alarm.threshold,
-                    comparison_operator=alarm.comparison,
-                    period=alarm.period,
-                    evaluation_periods=alarm.evaluation_periods,
-                    treat_missing_data="notBreaching",
-                    alarm_actions=actions,
-                    ok_actions=actions,
-                    tags=self._tags,
-                    opts=self._opts(),
+                self.metric_alarms[alarm.label] = metric_alarm(
+                    f"{name}-{alarm.label}", alarm, actions=actions, tags=self._tags, opts=self._opts()
                 )
         self.access_log_format = observability.access_log_format()
         self.access_log_group = None

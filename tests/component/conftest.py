@@ -24,3 +24,11 @@ def fake_layer_builder(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, str,
 
     monkeypatch.setattr("components.layer.build_layer_archive", build)
     return calls
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The marker of the one slow test here (tests/component/test_deploy_venv.py)."""
+    config.addinivalue_line(
+        "markers",
+        "deploy_venv: builds the venv pulumi up makes from requirements.txt (PyPI, a minute or more)",
+    )

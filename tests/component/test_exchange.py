@@ -14,7 +14,8 @@ from components import args as component_args
 from components import exchange
 from handlers import contract, layout
 from handlers.publishing.oidc import GITHUB_ISSUER
-from tests.support.pulumi_mocks import Graph, run_stack
+from tests.support.pulumi_mocks import Graph
+from tests.support.stack import run_stack
 
 API = "aws:apigateway/restApi:RestApi"
 RESOURCE = "aws:apigateway/resource:Resource"
@@ -44,6 +45,17 @@ def _oidc(graph: Graph, typ: str) -> list[Any]:
     return [r for r in graph.of_type(typ) if r.name.startswith("serverless-pypi-oidc")]
 
 
+def _paths(graph: Graph) -> dict[str, str]:
+    """Resource id -> its path in the exchange API."""
+    resources = {r.id: r for r in _oidc(graph, RESOURCE)}
+
+    def path_of(resource: Any) -> str:
+        parent = resources.get(resource.inputs["parentId"])
+        return (path_of(parent) if parent is not None else "") + "/" + str(resource.inputs["pathPart"])
+
+    return {r.id: path_of(r) for r in resources.values()}
+
+
 def test_the_github_issuer_is_spelled_the_same_in_the_component_and_the_handlers() -> None:
     assert component_args.OIDC_GITHUB_ISSUER == GITHUB_ISSUER
 
@@ -52,14 +64,8 @@ def test_the_exchange_api_has_exactly_the_exchange_routes(with_domain: Graph) ->
     api = with_domain.one(API, "serverless-pypi-oidc")
     assert api.inputs["disableExecuteApiEndpoint"] is True  # the domain is the only way in
     assert api.inputs["binaryMediaTypes"] == ["*/*"]
-    resources = {r.id: r for r in _oidc(with_domain, RESOURCE)}
-    assert all(r.inputs["restApi"] == api.id for r in resources.values())
-
-    def path_of(resource: Any) -> str:
-        parent = resources.get(resource.inputs["parentId"])
-        return (path_of(parent) if parent is not None else "") + "/" + str(resource.inputs["pathPart"])
-
-    paths = {r.id: path_of(r) for r in resources.values()}
+    assert all(r.inputs["restApi"] == api.id for r in _oidc(with_domain, RESOURCE))
+    paths = _paths(with_domain)
     assert sorted(paths.values()) == exchange.resource_paths()
     routes = {(paths[m.inputs["resourceId"]], m.inputs["httpMethod"]) for m in _oidc(with_domain, METHOD)}
     assert routes == set(contract.OIDC_ROUTES.items())
@@ -90,9 +96,31 @@ def test_the_exchange_is_mapped_at_underscore_and_the_index_stays_at_simple(with
     index = with_domain.one(MAPPING, "serverless-pypi-mapping")
     assert index.inputs["basePath"] == "simple"
     assert index.inputs["restApi"] == with_domain.one(API, "serverless-pypi").id
-    deployment = with_domain.one(DEPLOYMENT, "serverless-pypi-oidc")
-    assert deployment.inputs["triggers"] == {"redeploy": exchange.deployment_trigger()}
     assert with_domain.outputs["oidc_audience"] == "pypi.example.com"
+
+
+def test_the_exchange_redeploys_on_everything_its_stage_serves(with_domain: Graph) -> None:
+    paths = _paths(with_domain)
+    integrations = {
+        (i.inputs["resourceId"], i.inputs["httpMethod"]): i for i in _oidc(with_domain, INTEGRATION)
+    }
+    snapshot: dict[str, Any] = {
+        "api": exchange.API_SETTINGS,
+        "resources": {path: [rid, path.rpartition("/")[2]] for rid, path in paths.items()},
+        "methods": {},
+        "integrations": {},
+    }
+    for method in _oidc(with_domain, METHOD):
+        key = f"{method.inputs['httpMethod']} {paths[method.inputs['resourceId']]}"
+        snapshot["methods"][key] = [method.id, method.inputs["httpMethod"], method.inputs["authorization"]]
+        integration = integrations[(method.inputs["resourceId"], method.inputs["httpMethod"])]
+        snapshot["integrations"][key] = [integration.id, "AWS_PROXY", integration.inputs["uri"]]
+    deployment = with_domain.one(DEPLOYMENT, "serverless-pypi-oidc")
+    assert deployment.inputs["triggers"] == {"redeploy": exchange.deployment_trigger(snapshot)}
+    api = with_domain.one(API, "serverless-pypi-oidc")
+    for key, value in exchange.API_SETTINGS.items():
+        camel = key.split("_")[0] + "".join(part.title() for part in key.split("_")[1:])
+        assert api.inputs[camel] == value, key
 
 
 def test_the_index_routes_are_the_same_with_and_without_trusted_publishing(
@@ -149,7 +177,7 @@ def test_config_sets_the_audience_and_issuers_and_can_turn_it_off() -> None:
     env = graph.one(FUNCTION, "serverless-pypi-api").inputs["environment"]["variables"]
     assert env[contract.ENV_OIDC_AUDIENCE] == "my-index"
     assert env[contract.ENV_OIDC_ISSUERS] == "https://a.example,https://b.example"
-    off = run_stack({**DOMAIN_CONFIG, "trustedPublishing": False})
+    off = run_stack({**DOMAIN_CONFIG, "trustedPublishing": "false"})
     assert not _oidc(off, API)
     assert (
         contract.ENV_OIDC_AUDIENCE
@@ -157,9 +185,42 @@ def test_config_sets_the_audience_and_issuers_and_can_turn_it_off() -> None:
     )
 
 
-def test_trusted_publishing_without_a_domain_is_refused() -> None:
-    with pytest.raises(Exception, match="trustedPublishing needs domainName"):
-        run_stack({"trustedPublishing": True})
+@pytest.mark.parametrize("value", ["true", True, "TRUE"])  # `pulumi config set` text, or YAML's true
+def test_trusted_publishing_asked_for_without_a_domain_is_refused_by_name(value: object) -> None:
+    with pytest.raises(Exception, match="trustedPublishing=true needs domainName"):
+        run_stack({"trustedPublishing": value})
+
+
+def test_trusted_publishing_asked_for_without_uploads_is_refused_by_name() -> None:
+    with pytest.raises(Exception, match="trustedPublishing=true needs uploads"):
+        run_stack({**DOMAIN_CONFIG, "trustedPublishing": "true", "uploads": False})
+
+
+@pytest.mark.parametrize("value", ["yes", "on", "1"])
+def test_trusted_publishing_takes_auto_true_or_false_only(value: str) -> None:
+    with pytest.raises(Exception, match="trustedPublishing must be one of auto, true, false"):
+        run_stack({**DOMAIN_CONFIG, "trustedPublishing": value})
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},  # auto, no domain
+        {"trustedPublishing": "false"},
+        {**DOMAIN_CONFIG, "uploads": False},  # auto with a domain, but nothing to publish to
+    ],
+)
+def test_auto_and_false_deploy_without_the_exchange_and_without_a_word(config: dict[str, object]) -> None:
+    graph = run_stack(config)
+    assert not _oidc(graph, API)
+    assert "oidc_audience" not in graph.outputs
+    env = graph.one(FUNCTION, "serverless-pypi-api").inputs["environment"]["variables"]
+    assert contract.ENV_OIDC_AUDIENCE not in env
+
+
+def test_true_with_a_domain_serves_the_exchange_as_auto_does(with_domain: Graph) -> None:
+    asked = run_stack({**DOMAIN_CONFIG, "trustedPublishing": "true"})
+    assert sorted(r.urn for r in asked.resources.values()) == sorted(with_domain.resources)
 
 
 def test_the_component_refuses_trusted_publishing_without_uploads() -> None:

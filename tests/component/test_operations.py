@@ -237,7 +237,7 @@ def _alarms(graph: Graph) -> dict[str, dict[str, Any]]:
 
 def test_alarms_watch_dead_letters_reindex_and_api_errors(graph: Graph) -> None:
     alarms = _alarms(graph)
-    assert set(alarms) == {"dlq-not-empty", "reindex-errors", "api-function-errors"}
+    assert set(alarms) == {"dlq-not-empty", "reindex-queue-age", "reindex-errors", "api-function-errors"}
     dlq = alarms["dlq-not-empty"]
     assert dlq["namespace"] == "AWS/SQS"
     assert dlq["metricName"] == "ApproximateNumberOfMessagesVisible"
@@ -246,6 +246,15 @@ def test_alarms_watch_dead_letters_reindex_and_api_errors(graph: Graph) -> None:
     }
     assert dlq["comparisonOperator"] == "GreaterThanThreshold"
     assert dlq["threshold"] == 0
+    age = alarms["reindex-queue-age"]
+    assert (age["namespace"], age["metricName"]) == ("AWS/SQS", "ApproximateAgeOfOldestMessage")
+    assert age["dimensions"] == {
+        "QueueName": graph.one("aws:sqs/queue:Queue", f"{NAME}-reindex").state["name"]
+    }
+    assert (age["statistic"], age["comparisonOperator"]) == ("Maximum", "GreaterThanThreshold")
+    # Two reindex timeouts (300 s by default): longer than a healthy queue ever makes a message wait.
+    assert age["threshold"] == 600
+    assert run(program(reindex_timeout=60)).one(ALARM, f"{NAME}-reindex-queue-age").inputs["threshold"] == 120
     reindex = alarms["reindex-errors"]
     assert (reindex["namespace"], reindex["metricName"]) == ("AWS/Lambda", "Errors")
     assert reindex["dimensions"] == {"FunctionName": graph.one(FUNCTION, f"{NAME}-reindex").state["name"]}
@@ -258,7 +267,13 @@ def test_alarms_notify_the_topic_and_watch_the_stage_5xx() -> None:
     topic = "arn:aws:sns:us-east-1:123456789012:pager"
     graph = run(program(alarm_topic_arn=topic, api_name="my-api", stage_name="simple"))
     alarms = _alarms(graph)
-    assert set(alarms) == {"dlq-not-empty", "reindex-errors", "api-function-errors", "api-5xx"}
+    assert set(alarms) == {
+        "dlq-not-empty",
+        "reindex-queue-age",
+        "reindex-errors",
+        "api-function-errors",
+        "api-5xx",
+    }
     api = alarms["api-5xx"]
     assert (api["namespace"], api["metricName"]) == ("AWS/ApiGateway", "5XXError")
     assert api["dimensions"] == {"ApiName": "my-api", "Stage": "simple"}

@@ -1,15 +1,17 @@
-"""The ready stack (``__main__.py``) under Pulumi mocks, and its config declared in Pulumi.yaml."""
+"""The ready stack (``__main__.py``) under Pulumi mocks, run as the CLI runs it, and its config
+declared in Pulumi.yaml."""
 
 from __future__ import annotations
 
-import runpy
 from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML ships without stubs; Pulumi depends on it
 
 from components import ServerlessPyPIArgs
-from tests.support.pulumi_mocks import COMPONENT_TYPE, MAIN, PROJECT, ROOT, Graph, run, run_stack
+from tests.support.pulumi_mocks import COMPONENT_TYPE, PROJECT, Graph
+from tests.support.stack import project as load_project
+from tests.support.stack import run_main, run_stack
 
 API = "aws:apigateway/restApi:RestApi"
 DEPLOYMENT = "aws:apigateway/deployment:Deployment"
@@ -20,19 +22,13 @@ SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 @pytest.fixture(scope="module")
 def stack() -> tuple[Graph, dict[str, Any]]:
     """The stack with only ``aws:region`` set, and the module namespace it ran in."""
-    namespace: dict[str, Any] = {}
-
-    def program() -> None:
-        namespace.update(runpy.run_path(str(MAIN)))
-
-    return run(program), namespace
+    return run_main()
 
 
 @pytest.fixture(scope="module")
 def project() -> dict[str, Any]:
     """Pulumi.yaml."""
-    loaded: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
-    return loaded
+    return load_project()
 
 
 def test_default_config_builds_the_whole_index(stack: tuple[Graph, dict[str, Any]]) -> None:
@@ -138,7 +134,7 @@ def test_config_reaches_the_resources(stack: tuple[Graph, dict[str, Any]]) -> No
             "uploads": False,
             "publicRead": True,
             "logRetentionDays": 90,
-            "tags": {"team": "platform"},
+            "tags": '{"team": "platform"}',  # pulumi config set tags '{"team": "platform"}'
             "throttlingBurstLimit": 10,
             "throttlingRateLimit": 5,
             "authorizerId": "",  # empty means unset

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from components import clients
-from tests.support.pulumi_mocks import COMPONENT_TYPE, Graph, run_stack
+from tests.support.pulumi_mocks import COMPONENT_TYPE, Graph
+from tests.support.stack import run_stack
 
 API = "aws:apigateway/restApi:RestApi"
 STAGE = "aws:apigateway/stage:Stage"
@@ -52,9 +53,7 @@ def test_a_domain_with_a_zone_gets_a_validated_certificate_a_mapping_and_an_alia
     certificate = graph.one(CERTIFICATE)
     assert certificate.inputs["domainName"] == "pypi.example.com"
     assert certificate.inputs["validationMethod"] == "DNS"
-    validation_record, alias = sorted(
-        graph.of_type(RECORD), key=lambda r: r.name != "serverless-pypi-certificate-validation"
-    )
+    validation_record = graph.one(RECORD, "serverless-pypi-certificate-validation")
     assert validation_record.inputs["zoneId"] == ZONE
     assert validation_record.inputs["name"] == "_x1.pypi.example.com."
     assert validation_record.inputs["records"] == ["_x2.acm-validations.aws."]
@@ -62,21 +61,29 @@ def test_a_domain_with_a_zone_gets_a_validated_certificate_a_mapping_and_an_alia
     assert validation.inputs["certificateArn"] == certificate.state["arn"]
     domain = graph.one(DOMAIN)
     assert domain.inputs["domainName"] == "pypi.example.com"
-    assert domain.inputs["endpointConfiguration"] == {"types": "REGIONAL"}
     assert domain.inputs["securityPolicy"] == "TLS_1_2"
     mapping = graph.one(MAPPING, "serverless-pypi-mapping")
     assert mapping.inputs["basePath"] == "simple"
     assert mapping.inputs["stageName"] == "simple"
     assert mapping.inputs["restApi"] == graph.one(API, "serverless-pypi").id
-    assert alias.inputs["type"] == "A"
-    assert alias.inputs["name"] == "pypi.example.com"
-    assert alias.inputs["aliases"] == [
-        {
-            "name": domain.state["regionalDomainName"],
-            "zoneId": domain.state["regionalZoneId"],
-            "evaluateTargetHealth": False,
-        }
-    ]
+    # IPv4 and IPv6 clients alike: a dualstack domain name, and an A and an AAAA alias to it.
+    assert domain.inputs["endpointConfiguration"] == {"types": "REGIONAL", "ipAddressType": "dualstack"}
+    aliases = {
+        graph.one(RECORD, name).inputs["type"]: graph.one(RECORD, name).inputs
+        for name in ("serverless-pypi-alias", "serverless-pypi-alias-ipv6")
+    }
+    assert set(aliases) == {"A", "AAAA"}
+    assert len(graph.of_type(RECORD)) == 3
+    for alias in aliases.values():
+        assert alias["zoneId"] == ZONE
+        assert alias["name"] == "pypi.example.com"
+        assert alias["aliases"] == [
+            {
+                "name": domain.state["regionalDomainName"],
+                "zoneId": domain.state["regionalZoneId"],
+                "evaluateTargetHealth": False,
+            }
+        ]
     assert graph.outputs["index_url"] == "https://pypi.example.com/simple/"
     assert graph.outputs["upload_url"] == "https://pypi.example.com/simple/"
     assert graph.outputs["domain_target"] == domain.state["regionalDomainName"]
@@ -112,7 +119,7 @@ def test_a_domain_with_a_given_certificate_creates_no_certificate_nor_dns() -> N
                 "domainName": "p.example.com",
                 "hostedZoneId": ZONE,
                 "endpointType": "PRIVATE",
-                "vpcEndpointIds": ["vpce-1"],
+                "vpcEndpointIds": '["vpce-1"]',
             },
             "REGIONAL",
         ),
@@ -125,7 +132,7 @@ def test_settings_that_cannot_work_are_refused(config: dict[str, Any], message: 
 
 
 def test_a_private_api_with_its_endpoints_and_policy(default: Graph) -> None:
-    graph = run_stack({"endpointType": "PRIVATE", "vpcEndpointIds": ["vpce-0a1b2c3d"]})
+    graph = run_stack({"endpointType": "PRIVATE", "vpcEndpointIds": '["vpce-0a1b2c3d"]'})
     api = graph.one(API, "serverless-pypi")
     assert api.inputs["endpointConfiguration"] == {"types": "PRIVATE", "vpcEndpointIds": ["vpce-0a1b2c3d"]}
     policy = json.loads(graph.one(API_POLICY).inputs["policy"])
@@ -219,7 +226,7 @@ def test_bucket_settings_reach_the_component_from_the_config(default: Graph) -> 
     assert bucket.protect
     assert bucket.retain_on_delete
     adopted = run_stack(
-        {"bucketName": "legacy-pypi", "bucketImport": True, "bucketManage": {"policy": "import"}}
+        {"bucketName": "legacy-pypi", "bucketImport": True, "bucketManage": '{"policy": "import"}'}
     )
     assert adopted.one("aws:s3/bucket:Bucket").import_id == "legacy-pypi"
     assert adopted.one("aws:s3/bucketPolicy:BucketPolicy").import_id == "legacy-pypi"

@@ -1,12 +1,13 @@
 """Pulumi under mocks: a fresh program per run, every registered resource recorded as a graph.
 
-Used by tests/component (its conftest makes the layer builder a fake for every test).
+Used by tests/component (its conftest makes the layer builder a fake for every test). The ready
+stack (``__main__.py``) runs through :mod:`tests.support.stack`, which hands :func:`run` the config
+the Pulumi CLI would.
 """
 
 from __future__ import annotations
 
 import json
-import runpy
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from components import ServerlessPyPI, ServerlessPyPIArgs
 
 ROOT = Path(__file__).resolve().parents[2]
-MAIN = ROOT / "__main__.py"
 
 PROJECT = "serverless-pypi"
 STACK = "test"
@@ -211,21 +211,18 @@ class Graph:
 Program = Callable[[], Mapping[str, Any] | None]
 
 
-def run(program: Program, config: Mapping[str, Any] | None = None) -> Graph:
+def run(program: Program, config: Mapping[str, str] | None = None) -> Graph:
     """Run ``program`` as a fresh Pulumi program under mocks and return what it registered.
 
-    ``config`` keys without a namespace are the project's; values that are not strings are JSON.
-    ``program`` may return outputs to resolve; they land in ``Graph.outputs`` beside the exports.
+    ``config`` is the whole config the program sees, fully qualified keys to their text (default:
+    ``aws:region`` alone). ``program`` may return outputs to resolve; they land in ``Graph.outputs``
+    beside the exports.
     """
     mocks = Mocks()
     monitor = RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)  # a new root stack, so exports never leak between programs
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
-    values = {"aws:region": REGION}
-    for key, value in (config or {}).items():
-        qualified = key if ":" in key else f"{PROJECT}:{key}"
-        values[qualified] = value if isinstance(value, str) else json.dumps(value)
-    pulumi.runtime.set_all_config(values)
+    pulumi.runtime.set_all_config(dict({"aws:region": REGION} if config is None else config))
     resolved: dict[str, Any] = {}
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
@@ -240,15 +237,6 @@ def run(program: Program, config: Mapping[str, Any] | None = None) -> Graph:
 
     body()
     return Graph(monitor.registered, monitor.component_outputs, resolved)
-
-
-def run_stack(config: Mapping[str, Any] | None = None) -> Graph:
-    """Run the ready stack (``__main__.py``) with ``config`` on top of ``aws:region``."""
-
-    def program() -> None:
-        runpy.run_path(str(MAIN))
-
-    return run(program, config)
 
 
 #: The layer the component gets under test instead of pip's (no network, no build).
