@@ -17,7 +17,8 @@ from handlers.auth import minted
 from handlers.auth.tokens import hash_token
 from handlers.aws.storage import Storage
 from handlers.publishing import jwks
-from handlers.publishing.oidc import GITHUB_ISSUER, Publisher, TokenRequestFailed, new_publisher
+from handlers.publishing.oidc import GITHUB_ISSUER, TokenRequestFailed
+from handlers.publishing.publisher import Publisher, new_publisher
 from handlers.publishing.publishers import PublisherStore
 from testkit.forms import CONTENT_TYPE, form_body, twine_fields
 from tests.support.moto import Index
