@@ -4,8 +4,10 @@ Clients keep only the publish URL's host and ask ``https://HOST/_/oidc/…``, so
 answer at the host root; the index's REST API and its routes stay exactly as they are (a project
 named ``oidc`` is still ``/simple/oidc/``). This second API has one resource per exchange route
 (``/oidc/audience`` GET, ``/oidc/mint-token``, ``/oidc/github/mint-token``, ``/oidc/burn-token``
-POST), each an ``AWS_PROXY`` integration with the index's API function, which tells the exchange by
-the event's ``resource``. Its execute-api endpoint is off: the domain is the only way in.
+POST, and PEP 807's discovery ``/pytp/{key}`` GET), each an ``AWS_PROXY`` integration with the
+index's API function, which tells the exchange by the event's ``resource``. It is mapped at base
+path ``.well-known`` too, so ``https://HOST/.well-known/pytp/<key>`` reaches discovery. Its
+execute-api endpoint is off: the domain is the only way in.
 """
 
 from __future__ import annotations
@@ -41,13 +43,22 @@ def resource_paths() -> list[str]:
 
 
 def slug(path: str) -> str:
-    """A resource-name fragment for a path: ``/oidc/github/mint-token`` -> ``oidc-github-mint-token``."""
-    return path.strip("/").replace("/", "-")
+    """A resource-name fragment for a path: ``/oidc/github/mint-token`` -> ``oidc-github-mint-token``.
+
+    >>> slug("/pytp/{key}")
+    'pytp-key'
+    """
+    return path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
 
 
 def invoke_source_arn(execution_arn: str, method: str, path: str) -> str:
-    """The one route of this API the invoke permission admits."""
-    return f"{execution_arn}/*/{method}{path}"
+    """The one route of this API the invoke permission admits (a path parameter is any one segment).
+
+    >>> invoke_source_arn("arn:x", "GET", "/pytp/{key}")
+    'arn:x/*/GET/pytp/*'
+    """
+    parts = ["*" if p.startswith("{") else p for p in path.split("/")]
+    return f"{execution_arn}/*/{method}{'/'.join(parts)}"
 
 
 def _source_arn(execution_arn: str, *, method: str, path: str) -> str:
@@ -66,6 +77,8 @@ class ExchangeApi:
     rest_api: aws.apigateway.RestApi
     stage: aws.apigateway.Stage
     mapping: aws.apigateway.BasePathMapping
+    #: ``.well-known`` on the domain: PEP 807 discovery.
+    discovery: aws.apigateway.BasePathMapping
 
 
 def exchange_api(
@@ -75,7 +88,7 @@ def exchange_api(
     domain: aws.apigateway.DomainName,
     tags: dict[str, str] | None = None,
 ) -> ExchangeApi:
-    """The exchange's REST API, its stage and the ``_`` mapping on ``domain``."""
+    """The exchange's REST API, its stage and the ``_`` and ``.well-known`` mappings on ``domain``."""
     tags = dict(tags or {})
     api = aws.apigateway.RestApi(
         f"{name}-oidc",
@@ -146,4 +159,11 @@ def exchange_api(
         domain_name=domain.domain_name,
         base_path=contract.OIDC_BASE_PATH,
     )
-    return ExchangeApi(api, stage, mapping)
+    discovery = aws.apigateway.BasePathMapping(
+        f"{name}-oidc-discovery-mapping",
+        rest_api=api.id,
+        stage_name=stage.stage_name,
+        domain_name=domain.domain_name,
+        base_path=contract.DISCOVERY_BASE_PATH,
+    )
+    return ExchangeApi(api, stage, mapping, discovery)
