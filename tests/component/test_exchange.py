@@ -152,7 +152,11 @@ def test_the_bucket_expires_the_exchange_prefix_in_its_one_lifecycle_configurati
 
 def test_config_sets_the_audience_and_issuers_and_can_turn_it_off() -> None:
     graph = run_stack(
-        {**DOMAIN_CONFIG, "oidcAudience": "my-index", "oidcIssuers": "https://a.example, gitlab=https://b.example"}
+        {
+            **DOMAIN_CONFIG,
+            "oidcAudience": "my-index",
+            "oidcIssuers": "https://a.example, gitlab=https://b.example",
+        }
     )
     env = graph.one(FUNCTION, "serverless-pypi-api").inputs["environment"]["variables"]
     assert env[contract.ENV_OIDC_AUDIENCE] == "my-index"
