@@ -220,8 +220,7 @@ class ServerlessPyPIInputs(TypedDict):
     oidc_audience: NotRequired[pulumi.Input[str]]
     """The audience CI tokens must name; default `serverless-pypi:<bucket name>`."""
     oidc_issuers: NotRequired[Sequence[str]]
-    """OIDC issuers whose tokens are accepted, ``PROVIDER=URL`` or a bare URL (GitHub's claim rules);
-    default GitHub Actions', GitLab.com's and Google's."""
+    """OIDC issuers to trust: PROVIDER=URL or a bare URL (default GitHub, GitLab.com, Google)."""
 
 
 def _plain_fields() -> dict[str, Any]:
