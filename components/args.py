@@ -20,6 +20,9 @@ from handlers import contract
 #: GitHub Actions' OIDC issuer (handlers/publishing/oidc.py imports PyJWT, so it is spelled here too; a test
 #: holds the two equal).
 OIDC_GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+#: The CI providers whose claim rules the handlers know (handlers/publishing/providers.py); an issuer
+#: in ``oidc_issuers`` may be named ``PROVIDER=URL`` (a self-managed GitLab: ``gitlab=https://…``).
+OIDC_PROVIDERS = ("github", "gitlab", "google")
 
 #: Values CloudWatch Logs accepts for ``retention_in_days`` (0 = never expire).
 LOG_RETENTION_DAYS = (
@@ -197,8 +200,9 @@ class ServerlessPyPIArgs:
     oidc_audience: pulumi.Input[str] | None = None
     """The audience CI tokens must name; default ``serverless-pypi:<bucket name>`` (unique per
     deployment). The stack sets it to the custom domain's name."""
-    oidc_issuers: Sequence[str] = (OIDC_GITHUB_ISSUER,)
-    """Issuers whose tokens are accepted (GitHub's claim rules)."""
+    oidc_issuers: Sequence[str] = (OIDC_GITHUB_ISSUER, "https://gitlab.com", "https://accounts.google.com")
+    """Issuers whose tokens are accepted: each provider's public one by default; ``PROVIDER=URL`` names
+    the claim rules of another (``gitlab=https://git.example.com``), a bare URL gets GitHub's."""
 
     def __post_init__(self) -> None:
         """Refuse values AWS would refuse, before anything is created."""
@@ -232,8 +236,13 @@ class ServerlessPyPIArgs:
         if self.trusted_publishing and not self.oidc_issuers:
             found.append("trusted_publishing needs at least one of oidc_issuers")
         for issuer in self.oidc_issuers:
-            if not issuer.startswith("https://") or "," in issuer:
-                found.append(f"oidc_issuers: {issuer!r} is not an https URL")
+            provider, equals, url = issuer.partition("=")  # "gitlab=https://git.example.com"
+            if not equals or "://" in provider:
+                provider, url = "github", issuer
+            if provider not in OIDC_PROVIDERS or not url.startswith("https://") or "," in url:
+                found.append(
+                    f"oidc_issuers: {issuer!r} is not [PROVIDER=]https-URL ({', '.join(OIDC_PROVIDERS)})"
+                )
         if self.noncurrent_version_expiration_days < 1:
             found.append("noncurrent_version_expiration_days must be at least 1")
         if not contract.MIN_PRESIGNED_URL_TTL <= self.presigned_url_ttl <= contract.MAX_PRESIGNED_URL_TTL:

@@ -4,10 +4,12 @@ Clients keep only the publish URL's host and ask ``https://HOST/_/oidc/…``, so
 answer at the host root; the index's REST API and its routes stay exactly as they are (a project
 named ``oidc`` is still ``/simple/oidc/``). This second API has one resource per exchange route
 (``/oidc/audience`` GET, ``/oidc/mint-token``, ``/oidc/github/mint-token``, ``/oidc/burn-token``
-POST), each an ``AWS_PROXY`` integration with the index's API function, which tells the exchange by
-the event's ``resource``. Its execute-api endpoint is off: the domain is the only way in. Its
-deployment is replaced whenever what the stage serves changes (a route, the function behind it, the
-API's settings), and with ``alarms`` a CloudWatch alarm watches its 5XX answers.
+POST, and PEP 807's discovery ``/pytp/{key}`` GET), each an ``AWS_PROXY`` integration with the
+index's API function, which tells the exchange by the event's ``resource``. It is mapped at base
+path ``.well-known`` too, so ``https://HOST/.well-known/pytp/<key>`` reaches discovery. Its
+execute-api endpoint is off: the domain is the only way in. Its deployment is replaced whenever what
+the stage serves changes (a route, the function behind it, the API's settings), and with ``alarms`` a
+CloudWatch alarm watches its 5XX answers.
 """
 
 from __future__ import annotations
@@ -54,13 +56,22 @@ def resource_paths() -> list[str]:
 
 
 def slug(path: str) -> str:
-    """A resource-name fragment for a path: ``/oidc/github/mint-token`` -> ``oidc-github-mint-token``."""
-    return path.strip("/").replace("/", "-")
+    """A resource-name fragment for a path: ``/oidc/github/mint-token`` -> ``oidc-github-mint-token``.
+
+    >>> slug("/pytp/{key}")
+    'pytp-key'
+    """
+    return path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
 
 
 def invoke_source_arn(execution_arn: str, method: str, path: str) -> str:
-    """The one route of this API the invoke permission admits."""
-    return f"{execution_arn}/*/{method}{path}"
+    """The one route of this API the invoke permission admits (a path parameter is any one segment).
+
+    >>> invoke_source_arn("arn:x", "GET", "/pytp/{key}")
+    'arn:x/*/GET/pytp/*'
+    """
+    parts = ["*" if p.startswith("{") else p for p in path.split("/")]
+    return f"{execution_arn}/*/{method}{'/'.join(parts)}"
 
 
 def _source_arn(execution_arn: str, *, method: str, path: str) -> str:
@@ -86,6 +97,8 @@ class ExchangeApi:
     rest_api: aws.apigateway.RestApi
     stage: aws.apigateway.Stage
     mapping: aws.apigateway.BasePathMapping
+    #: ``.well-known`` on the domain: PEP 807 discovery.
+    discovery: aws.apigateway.BasePathMapping
     deployment: aws.apigateway.Deployment
     alarm: aws.cloudwatch.MetricAlarm | None
 
@@ -99,8 +112,8 @@ def exchange_api(
     alarms: bool = True,
     alarm_topic_arn: pulumi.Input[str] | None = None,
 ) -> ExchangeApi:
-    """The exchange's REST API, its stage and the ``_`` mapping on ``domain``; with ``alarms``, an
-    alarm on the stage's 5XX answers that notifies ``alarm_topic_arn`` when given."""
+    """The exchange's REST API, its stage and the ``_`` and ``.well-known`` mappings on ``domain``;
+    with ``alarms``, an alarm on the stage's 5XX answers that notifies ``alarm_topic_arn`` when given."""
     tags = dict(tags or {})
     api = aws.apigateway.RestApi(f"{name}-oidc", tags=tags, **API_SETTINGS)
     snapshot: dict[str, Any] = {"api": API_SETTINGS, "resources": {}, "methods": {}, "integrations": {}}
@@ -168,6 +181,13 @@ def exchange_api(
         domain_name=domain.domain_name,
         base_path=contract.OIDC_BASE_PATH,
     )
+    discovery = aws.apigateway.BasePathMapping(
+        f"{name}-oidc-discovery-mapping",
+        rest_api=api.id,
+        stage_name=stage.stage_name,
+        domain_name=domain.domain_name,
+        base_path=contract.DISCOVERY_BASE_PATH,
+    )
     alarm = None
     if alarms:
         alarm = metric_alarm(
@@ -182,4 +202,4 @@ def exchange_api(
             actions=[] if alarm_topic_arn is None else [alarm_topic_arn],
             tags=tags,
         )
-    return ExchangeApi(api, stage, mapping, deployment, alarm)
+    return ExchangeApi(api, stage, mapping, discovery, deployment, alarm)

@@ -222,7 +222,7 @@ class ServerlessPyPIInputs(TypedDict):
     oidc_audience: NotRequired[pulumi.Input[str]]
     """The audience CI tokens must name; default `serverless-pypi:<bucket name>`."""
     oidc_issuers: NotRequired[Sequence[str]]
-    """OIDC issuers whose tokens are accepted, with GitHub's claim rules (default GitHub Actions')."""
+    """OIDC issuers to trust: PROVIDER=URL or a bare URL (default GitHub, GitLab.com, Google)."""
 
 
 def _plain_fields() -> dict[str, Any]:

@@ -41,6 +41,14 @@ def _url(text: str) -> str:
 
 
 def _issuer(text: str) -> str:
+    """``URL`` (GitHub's claim rules) or ``PROVIDER=URL``, e.g. ``gitlab=http://127.0.0.1:8090``."""
+    from handlers.publishing.providers import PROVIDERS
+
+    provider, equals, url = text.partition("=")
+    if equals and "://" not in provider:
+        if provider not in PROVIDERS:
+            raise argparse.ArgumentTypeError(f"{provider!r}: the providers are {', '.join(PROVIDERS)}")
+        return f"{provider}={_issuer(url)}"
     parts = urlsplit(text)
     if not parts.netloc or parts.scheme not in ("http", "https"):
         raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL")
@@ -86,9 +94,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
         type=_issuer,
         action="append",
         default=[],
-        metavar="URL",
-        help="trust this OIDC issuer too for trusted publishing, with GitHub's claim rules "
-        "(repeatable; https, or http on loopback only)",
+        metavar="[PROVIDER=]URL",
+        help="trust this OIDC issuer too for trusted publishing: gitlab=URL or google=URL with that "
+        "provider's claim rules, a bare URL with GitHub's (repeatable; https, or http on loopback only)",
     )
     parser.add_argument(
         "--oidc-audience",

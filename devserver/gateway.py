@@ -152,12 +152,19 @@ def match(method: str, path: str) -> MatchedRoute | None:
 
 
 def oidc_route(method: str, path: str) -> MatchedRoute | None:
-    """The trusted publishing exchange at the host root (``/_/oidc/…``): on AWS a second REST API
-    mapped at base path ``_`` of the custom domain, whose resources are ``/oidc/…``."""
-    prefix = "/" + contract.OIDC_BASE_PATH
-    if not path.startswith(prefix + "/"):
+    """The trusted publishing exchange at the host root (``/_/oidc/…``, ``/.well-known/pytp/…``): on
+    AWS a second REST API mapped at base paths ``_`` and ``.well-known`` of the custom domain, whose
+    resources are ``/oidc/…`` and ``/pytp/{key}``."""
+    for base in (contract.OIDC_BASE_PATH, contract.DISCOVERY_BASE_PATH):  # both map to that API
+        prefix = "/" + base
+        if path.startswith(prefix + "/"):
+            break
+    else:
         return None
     resource = path[len(prefix) :]
+    head, _, key = resource.rpartition("/")
+    if head + "/{key}" == contract.DISCOVERY_RESOURCE and key:
+        resource = contract.DISCOVERY_RESOURCE  # PEP 807 discovery: /pytp/{key}
     if contract.OIDC_ROUTES.get(resource) != method:
         return None
     return MatchedRoute(resource, path, None)

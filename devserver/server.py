@@ -24,7 +24,7 @@ from devserver.delivery import Poller
 from devserver.httpd import GatewayServer
 from devserver.tls import TLSConfigError, server_context
 from handlers import api, contract, reindex
-from handlers.publishing.oidc import GITHUB_ISSUER
+from handlers.publishing.providers import DEFAULT_ISSUERS
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,8 @@ class Options:
     #: ``--tls-cert`` / ``--tls-key``: serve HTTPS (uv's trusted publishing exchange needs it).
     tls_cert: Path | None = None
     tls_key: Path | None = None
-    #: ``--oidc-issuer``: issuers trusted besides GitHub's, with GitHub's claim rules.
+    #: ``--oidc-issuer``: issuers trusted besides the providers' public ones, ``PROVIDER=URL`` or a bare
+    #: URL (GitHub's claim rules).
     oidc_issuers: tuple[str, ...] = ()
     #: ``--oidc-audience``: the audience CI tokens must name.
     oidc_audience: str = DEFAULT_OIDC_AUDIENCE
@@ -105,7 +106,9 @@ def handler_environment(options: Options, endpoint: str) -> dict[str, str | None
             contract.ENV_PUBLIC_READ: "true" if options.public_read else "false",
             contract.ENV_UPLOADS_ENABLED: "true",
             contract.ENV_OIDC_AUDIENCE: options.oidc_audience,
-            contract.ENV_OIDC_ISSUERS: ",".join((GITHUB_ISSUER, *options.oidc_issuers)),
+            contract.ENV_OIDC_ISSUERS: ",".join(
+                (*(f"{name}={url}" for url, name in DEFAULT_ISSUERS.items()), *options.oidc_issuers)
+            ),
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_ENDPOINT_URL_S3": endpoint,
             "AWS_ENDPOINT_URL_SQS": endpoint,

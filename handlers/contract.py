@@ -59,4 +59,11 @@ OIDC_ROUTES: Final = {
     "/oidc/mint-token": "POST",
     "/oidc/github/mint-token": "POST",
     "/oidc/burn-token": "POST",
+    "/pytp/{key}": "GET",
 }
+#: PEP 807 discovery, ``GET https://HOST/.well-known/pytp/<key>``: the same API mapped at this base path
+#: too (its ``/pytp/{key}`` resource; ``/_/pytp/…`` answers the same).
+DISCOVERY_BASE_PATH: Final = ".well-known"
+DISCOVERY_RESOURCE: Final = "/pytp/{key}"
+#: The paths this index takes uploads on, below the custom domain (its index API's base path).
+UPLOAD_PATHS: Final = ("/simple/",)

@@ -5,6 +5,10 @@
   ``{"token": "<OIDC JWT>"}`` -> 200 ``{"success": true, "token": …, "expires": <unix>}``, or 422
   ``{"message": "Token request failed", "errors": [{"code": …, "description": …}]}``.
 * ``POST /_/oidc/burn-token`` with ``{"token": …}`` -> 202: the minted token stops working at once.
+* ``GET /.well-known/pytp/<key>`` -> PEP 807's discovery document (``discovery``).
+
+Every refusal carries PEP 807's (PyPI's) error body: ``{"message": …, "errors": [{"code": …,
+"description": …}]}``. Which provider's claim rules apply is the configured issuer's (``providers``).
 
 Routed here by the API Gateway resource (``/oidc/…`` exists only on the exchange's own REST API), so
 a project named ``oidc`` on the index stays a project. PyJWT and cryptography load only here.
@@ -42,24 +46,35 @@ def audience() -> str | None:
     return os.environ.get(contract.ENV_OIDC_AUDIENCE, "").strip() or None
 
 
-def issuers() -> tuple[str, ...]:
-    """The trusted issuers (GitHub's unless configured)."""
-    from handlers.publishing.oidc import DEFAULT_ISSUERS
+def issuers() -> dict[str, str]:
+    """The trusted issuers and the provider of each (each provider's public issuer unless configured)."""
+    from handlers.publishing.providers import parse_issuers
 
-    configured = os.environ.get(contract.ENV_OIDC_ISSUERS, "")
-    found = tuple(i.strip().rstrip("/") for i in configured.split(",") if i.strip())
-    return found or DEFAULT_ISSUERS
+    return parse_issuers(os.environ.get(contract.ENV_OIDC_ISSUERS, ""))
+
+
+def _refusal(status: int, code: str, description: str, message: str) -> Response:
+    return _json(status, {"message": message, "errors": [{"code": code, "description": description}]})
 
 
 def route(request: Request, resource: str, storage: Storage) -> Response:
     """Answer one request to an exchange resource; every refusal is a 4xx."""
     method = contract.OIDC_ROUTES.get(resource)
     if method is None or request.method != method:
-        return _json(405, {"message": f"Method Not Allowed: {method or 'none'}"})
+        allowed = method or "none"
+        return _refusal(
+            405, "method-not-allowed", f"this resource answers {allowed} only", "Method Not Allowed"
+        )
+    if resource == contract.DISCOVERY_RESOURCE:
+        from handlers.publishing import discovery
+
+        return discovery.answer(request, enabled=audience() is not None)
     if resource == "/oidc/audience":
         found = audience()
         if found is None:
-            return _json(403, {"message": "Trusted publishing is not enabled on this index"})
+            return _refusal(
+                403, "not-enabled", "trusted publishing is not enabled on this index", "Forbidden"
+            )
         return _json(200, {"audience": found})
     if resource == "/oidc/burn-token":
         return _burn(request, storage)
@@ -73,7 +88,8 @@ def _token_field(request: Request) -> str:
         raise TokenRequestFailed("invalid-payload", "the request body is too large")
     try:
         payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        # RecursionError: deeply nested JSON (``{"token": [[[[…``) is not a body this route takes.
         raise TokenRequestFailed("invalid-payload", 'the body must be JSON: {"token": "…"}') from error
     token = payload.get("token") if isinstance(payload, dict) else None
     if not isinstance(token, str) or not token:
@@ -83,7 +99,7 @@ def _token_field(request: Request) -> str:
 
 def _mint(request: Request, storage: Storage) -> Response:
     from handlers.auth import minted
-    from handlers.publishing import jwks, oidc
+    from handlers.publishing import jwks, oidc, providers
     from handlers.publishing.publishers import PublisherStore
 
     try:
@@ -92,32 +108,34 @@ def _mint(request: Request, storage: Storage) -> Response:
             raise oidc.TokenRequestFailed("not-enabled", "trusted publishing is not enabled on this index")
         token = _token_field(request)
         header, unverified = oidc.unverified(token)
-        issuer = oidc.issuer_of(unverified, issuers())
+        trusted = issuers()
+        issuer = oidc.issuer_of(unverified, trusted)  # as configured: the key cache's only spellings
         if header.get("alg") not in oidc.ALGORITHMS:
             raise oidc.TokenRequestFailed(
                 "invalid-token",
                 f"the token is signed with {str(header.get('alg'))[:20]!r}; only RS256 is accepted",
             )
-        key = jwks.cache.key(issuer, header.get("kid"))
+        kid = header.get("kid")
+        key = jwks.cache.key(issuer, kid if isinstance(kid, str) else None)
         claims = oidc.verify(token, key, issuer=issuer, audience=expected)
+        rules = providers.PROVIDERS[trusted[issuer]]
         jti = claims.get("jti")
-        if not isinstance(jti, str) or not jti:
+        if (rules.JTI_REQUIRED or jti is not None) and (not isinstance(jti, str) or not jti):
             raise oidc.TokenRequestFailed("invalid-token", "the token has no jti (it could be replayed)")
-        repository = claims.get("repository")
-        if not isinstance(repository, str) or not repository or "/" not in repository:
-            raise oidc.TokenRequestFailed("invalid-publisher", "the token names no repository")
+        subject = rules.subject(claims)  # refuses a non-ASCII name before any lookup
         try:
-            candidates = PublisherStore(storage).of(issuer, repository)
+            found = PublisherStore(storage).of(issuer, subject)
         except ValueError:
-            candidates = []
-        publisher = oidc.match(claims, candidates)
-        if not _claim_jti(storage, issuer, jti):
+            found = []
+        candidates = [p for p in found if p.provider == rules.NAME]
+        publisher = providers.match(claims, candidates, rules, issuer)
+        if isinstance(jti, str) and not _claim_jti(storage, issuer, jti):
             raise oidc.TokenRequestFailed(
                 "invalid-token", "this token was used already (replayed jti): request a fresh one"
             )
         upload_token, expires = minted.mint(
             storage,
-            name=f"oidc {publisher.repository} {publisher.workflow}",
+            name=f"oidc {publisher.provider} {publisher.repository} {publisher.workflow}".rstrip(),
             projects=publisher.projects,
             namespace=publisher.namespace,
             publisher=publisher.ident,
@@ -125,7 +143,7 @@ def _mint(request: Request, storage: Storage) -> Response:
     except oidc.TokenRequestFailed as error:
         log.info("token exchange refused: %s %s", error.code, error.description[:300])
         return _json(422, oidc.error_body(error))
-    log.info("token exchange: minted an upload token for publisher %s (%s)", publisher.ident, repository)
+    log.info("token exchange: minted an upload token for publisher %s (%s)", publisher.ident, subject)
     return _json(200, {"success": True, "token": upload_token, "expires": expires})
 
 

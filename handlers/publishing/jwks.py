@@ -2,8 +2,10 @@
 
 Keys come from the issuer's ``/.well-known/openid-configuration`` -> ``jwks_uri``. A known ``kid``
 costs nothing; an unknown one refetches the set, at most once a minute per issuer (a flood of
-forged ``kid``s cannot make this function hammer the issuer). Only ``https`` is fetched, except
-from an issuer on loopback (the dev server's tests stand in for GitHub there).
+forged ``kid``s cannot make this function hammer the issuer). The cache and that limit are keyed by
+the issuer as configured (``oidc.issuer_of`` refuses every other spelling of ``iss`` first) and hold
+at most :data:`MAX_ISSUERS` issuers of at most :data:`MAX_KEYS` keys. Only ``https`` is fetched,
+except from an issuer on loopback (the dev server's tests stand in for the CI providers there).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from handlers.web.http import is_loopback
 
 #: Seconds between two fetches of one issuer's keys.
 REFRESH_INTERVAL = 60.0
+#: Issuers the cache holds (the configured ones are a handful); the least recently fetched goes first.
+MAX_ISSUERS = 16
+#: Keys kept of one issuer's set (providers publish two to four).
+MAX_KEYS = 32
 _MAX_DOCUMENT = 512 * 1024
 _TIMEOUT = 5.0
 
@@ -58,6 +64,8 @@ class KeyCache:
             if kid not in keys:
                 last = self._fetched.get(issuer)
                 if last is None or self._clock() - last >= REFRESH_INTERVAL:
+                    if issuer not in self._fetched:
+                        self._forget_oldest()
                     self._fetched[issuer] = self._clock()
                     keys = self._keys[issuer] = self._load(issuer)
         if kid not in keys:
@@ -65,6 +73,13 @@ class KeyCache:
                 "invalid-token", f"the issuer {issuer} has no signing key {kid[:100]!r}: bad signature"
             )
         return keys[kid]
+
+    def _forget_oldest(self) -> None:
+        """Keep at most :data:`MAX_ISSUERS` issuers (both maps hold the same ones)."""
+        while len(self._fetched) >= MAX_ISSUERS:
+            oldest = min(self._fetched, key=self._fetched.__getitem__)
+            del self._fetched[oldest]
+            self._keys.pop(oldest, None)
 
     def _load(self, issuer: str) -> dict[str, Any]:
         import jwt
@@ -77,13 +92,15 @@ class KeyCache:
             document = json.loads(self._fetch(jwks_uri))
         except TokenRequestFailed:
             raise
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
             raise TokenRequestFailed(
                 "invalid-token",
                 f"cannot fetch the signing keys of {issuer}: {type(error).__name__}; try again",
             ) from error
         keys: dict[str, Any] = {}
         for raw in document.get("keys") or () if isinstance(document, dict) else ():
+            if len(keys) >= MAX_KEYS:
+                break
             if not isinstance(raw, dict) or raw.get("kty") != "RSA" or not raw.get("kid"):
                 continue
             try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from handlers import layout
 from handlers.aws.storage import Storage
-from handlers.publishing.oidc import Publisher
+from handlers.publishing.publisher import Publisher
 
 
 class PublisherStore:

@@ -80,8 +80,10 @@ def test_each_route_has_its_own_invoke_permission_for_this_api_only(with_domain:
     api = with_domain.one(API, "serverless-pypi-oidc")
     arns = sorted(p.inputs["sourceArn"] for p in _oidc(with_domain, PERMISSION))
     expected = sorted(
-        f"{api.state['executionArn']}/*/{method}{path}" for path, method in contract.OIDC_ROUTES.items()
+        exchange.invoke_source_arn(api.state["executionArn"], method, path)
+        for path, method in contract.OIDC_ROUTES.items()
     )
+    assert f"{api.state['executionArn']}/*/GET/pytp/*" in arns  # discovery: any one key segment
     assert arns == expected
     for permission in _oidc(with_domain, PERMISSION):
         assert permission.inputs["principal"] == "apigateway.amazonaws.com"
@@ -93,8 +95,13 @@ def test_the_exchange_is_mapped_at_underscore_and_the_index_stays_at_simple(with
     assert oidc.inputs["basePath"] == contract.OIDC_BASE_PATH == "_"
     assert oidc.inputs["restApi"] == with_domain.one(API, "serverless-pypi-oidc").id
     assert oidc.inputs["stageName"] == exchange.STAGE
+    discovery = with_domain.one(MAPPING, "serverless-pypi-oidc-discovery-mapping")
+    assert discovery.inputs["basePath"] == contract.DISCOVERY_BASE_PATH == ".well-known"  # PEP 807
+    assert discovery.inputs["restApi"] == oidc.inputs["restApi"]
+    assert discovery.inputs["stageName"] == exchange.STAGE
     index = with_domain.one(MAPPING, "serverless-pypi-mapping")
     assert index.inputs["basePath"] == "simple"
+    assert contract.UPLOAD_PATHS == ("/simple/",)  # what discovery advertises: the index's base path
     assert index.inputs["restApi"] == with_domain.one(API, "serverless-pypi").id
     assert with_domain.outputs["oidc_audience"] == "pypi.example.com"
 
@@ -140,7 +147,8 @@ def test_the_index_routes_are_the_same_with_and_without_trusted_publishing(
 def test_the_api_function_gets_the_audience_and_issuers(with_domain: Graph, without_domain: Graph) -> None:
     env = with_domain.one(FUNCTION, "serverless-pypi-api").inputs["environment"]["variables"]
     assert env[contract.ENV_OIDC_AUDIENCE] == "pypi.example.com"
-    assert env[contract.ENV_OIDC_ISSUERS] == GITHUB_ISSUER
+    # Each provider's public issuer: a provider with no publisher mints nothing.
+    assert env[contract.ENV_OIDC_ISSUERS] == f"{GITHUB_ISSUER},https://gitlab.com,https://accounts.google.com"
     bare = without_domain.one(FUNCTION, "serverless-pypi-api").inputs["environment"]["variables"]
     assert contract.ENV_OIDC_AUDIENCE not in bare
 
@@ -172,11 +180,15 @@ def test_the_bucket_expires_the_exchange_prefix_in_its_one_lifecycle_configurati
 
 def test_config_sets_the_audience_and_issuers_and_can_turn_it_off() -> None:
     graph = run_stack(
-        {**DOMAIN_CONFIG, "oidcAudience": "my-index", "oidcIssuers": "https://a.example, https://b.example"}
+        {
+            **DOMAIN_CONFIG,
+            "oidcAudience": "my-index",
+            "oidcIssuers": "https://a.example, gitlab=https://b.example",
+        }
     )
     env = graph.one(FUNCTION, "serverless-pypi-api").inputs["environment"]["variables"]
     assert env[contract.ENV_OIDC_AUDIENCE] == "my-index"
-    assert env[contract.ENV_OIDC_ISSUERS] == "https://a.example,https://b.example"
+    assert env[contract.ENV_OIDC_ISSUERS] == "https://a.example,gitlab=https://b.example"
     off = run_stack({**DOMAIN_CONFIG, "trustedPublishing": "false"})
     assert not _oidc(off, API)
     assert (

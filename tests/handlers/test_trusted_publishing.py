@@ -4,7 +4,6 @@ namespaces, malformed requests (always a 4xx), the key cache, and routing by API
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -12,17 +11,18 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from handlers import api, layout
+from handlers import layout
 from handlers.auth import minted
 from handlers.auth.tokens import hash_token
 from handlers.aws.storage import Storage
 from handlers.publishing import jwks
-from handlers.publishing.oidc import GITHUB_ISSUER, Publisher, TokenRequestFailed, new_publisher
+from handlers.publishing.oidc import GITHUB_ISSUER, TokenRequestFailed
+from handlers.publishing.publisher import Publisher, new_publisher
 from handlers.publishing.publishers import PublisherStore
-from testkit.forms import CONTENT_TYPE, form_body, twine_fields
 from testkit.oidc import REPOSITORY, WORKFLOW, FakeCI
+from tests.support.exchange import exchange, mint, upload
 from tests.support.moto import Index
-from tests.support.proxy import body_of, make_wheel, proxy_event
+from tests.support.proxy import body_of
 
 AUDIENCE = "test-audience"
 ISSUER = "https://ci.example"
@@ -53,27 +53,6 @@ def add_publisher(index: Index, **changes: Any) -> Publisher:
     publisher = new_publisher(**arguments)
     assert PublisherStore(Storage(index.s3, index.bucket)).add(publisher)
     return publisher
-
-
-def exchange(resource: str, body: bytes | None, method: str = "POST") -> dict[str, Any]:
-    event = proxy_event(method, "/_" + resource, {"Content-Type": "application/json"}, body)
-    event["resource"] = resource
-    event["pathParameters"] = None
-    return api.handler(event, None)
-
-
-def mint(token: str) -> tuple[int, dict[str, Any]]:
-    response = exchange("/oidc/mint-token", json.dumps({"token": token}).encode())
-    return response["statusCode"], json.loads(body_of(response))
-
-
-def upload(token: str, project: str = "octo-pkg") -> int:
-    content = make_wheel(project, "1.0")
-    filename = f"{project.replace('-', '_')}-1.0-py3-none-any.whl"
-    body = form_body(twine_fields(filename, content, project, "1.0"), (filename, content))
-    auth = base64.b64encode(f"__token__:{token}".encode()).decode()
-    event = proxy_event("POST", "/", {"Authorization": f"Basic {auth}", "Content-Type": CONTENT_TYPE}, body)
-    return int(api.handler(event, None)["statusCode"])
 
 
 def test_audience_is_403_when_trusted_publishing_is_off(index: Index) -> None:

@@ -54,6 +54,12 @@ PURE = [
     "simple.render",
     "simple.pages",
     "publishing.oidc",
+    "publishing.github",
+    "publishing.gitlab",
+    "publishing.google",
+    "publishing.providers",
+    "publishing.publisher",
+    "publishing.discovery",
 ]
 #: The modules that may talk to S3 (through ``handlers.aws.storage``, client passed in).
 STORAGE = [

@@ -12,15 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devserver import gateway
 from devserver.__main__ import parse_args
-from handlers.publishing import oidc
-from handlers.publishing.oidc import (
-    Publisher,
-    TokenRequestFailed,
-    check_claims,
-    match,
-    new_publisher,
-    workflow_of,
-)
+from handlers.publishing import github, oidc, providers
+from handlers.publishing.github import workflow_of
+from handlers.publishing.oidc import TokenRequestFailed
+from handlers.publishing.publisher import Publisher, new_publisher
 
 REPO = "Octo/Repo"
 KEY = rsa.generate_private_key(65537, 2048)
@@ -35,6 +30,14 @@ def claims(**changes: Any) -> dict[str, Any]:
     }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not None}
+
+
+def check_claims(claims: dict[str, Any], publisher: Publisher) -> None:
+    github.check(claims, publisher, oidc.GITHUB_ISSUER)
+
+
+def match(claims: dict[str, Any], candidates: list[Publisher]) -> Publisher:
+    return providers.match(claims, candidates, github, oidc.GITHUB_ISSUER)
 
 
 def publisher(**changes: Any) -> Publisher:
@@ -147,8 +150,8 @@ def test_verify(changes: dict[str, Any], says: str | None) -> None:
 
 def test_issuers_are_matched_exactly() -> None:
     with pytest.raises(TokenRequestFailed, match="unknown issuer"):
-        oidc.issuer_of({"iss": "https://token.actions.githubusercontent.com.evil"}, oidc.DEFAULT_ISSUERS)
-    assert oidc.issuer_of({"iss": oidc.GITHUB_ISSUER}, oidc.DEFAULT_ISSUERS) == oidc.GITHUB_ISSUER
+        oidc.issuer_of({"iss": "https://token.actions.githubusercontent.com.evil"}, providers.DEFAULT_ISSUERS)
+    assert oidc.issuer_of({"iss": oidc.GITHUB_ISSUER}, providers.DEFAULT_ISSUERS) == oidc.GITHUB_ISSUER
 
 
 def test_the_gateway_routes_the_exchange_at_the_host_root_only() -> None:
