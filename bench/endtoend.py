@@ -1,26 +1,29 @@
-"""pip and uv end to end: a 26-deep dependency chain from the dev server, cold caches.
+"""pip and uv end to end: a 26-deep dependency chain from the dev server, fresh caches then warm.
 
-The index's own access log says what each client asked for: requests, bytes, and which wheels it
-fetched (a ``.whl`` GET is a download; PEP 658 ``.metadata`` lets resolution do without them).
+The dev server runs in this process, so the API handler it calls can be watched: which requests each
+install sent (a ``.whl`` GET is a download; PEP 658 ``.metadata`` lets resolution do without them),
+the S3 requests the handler made for them, by operation, and the CPU it spent.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
+import io
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from unittest import mock
+from urllib.parse import urlsplit
 
 from bench.motoserver import free_port
+from handlers import api
+from handlers.aws import clients as aws_clients
 from testkit import clients, dists
 
 DEPTH = 26
-ROOT = Path(__file__).resolve().parents[1]
-_ACCESS = re.compile(r'"(GET|HEAD|POST) (\S+) HTTP/[0-9.]+" (\d{3}) (\d+)')
 
 
 def _chain(data: Path) -> None:
@@ -31,111 +34,118 @@ def _chain(data: Path) -> None:
         dists.wheel(data / name, dists.Meta(name, "0.9"))  # an older version to choose against
 
 
-class _Server:
-    """``python -m devserver`` in the background, its access log collected."""
+class _Meter:
+    """``handlers.api.handler`` as the dev server calls it, watched: every request it answered, the S3
+    requests it sent (on its own thread: the reindexer's and the data directory's are not counted)
+    and the CPU it spent."""
 
-    def __init__(self, data: Path):
-        self.port = free_port()
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "devserver",
-                "--data",
-                str(data),
-                "--port",
-                str(self.port),
-                "--s3-port",
-                str(free_port()),
-                "--public-read",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+    def __init__(self) -> None:
+        self._real = api.handler
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self.requests: list[tuple[str, str, int]] = []
+        self.s3: Counter[str] = Counter()
+        self.cpu = 0.0
+
+    def handler(self, event: Any, context: Any) -> Any:
+        self._local.active = True
+        started = time.thread_time()
+        try:
+            answer = self._real(event, context)
+        finally:
+            spent = time.thread_time() - started
+            self._local.active = False
+        with self._lock:
+            self.cpu += spent
+            self.requests.append((event["httpMethod"], event["path"], int(answer["statusCode"])))
+        return answer
+
+    def count(self, **kwargs: Any) -> None:
+        if getattr(self._local, "active", False):
+            with self._lock:
+                self.s3[kwargs["event_name"].rsplit(".", 1)[-1]] += 1
+
+    def mark(self) -> tuple[int, Counter[str], float]:
+        with self._lock:
+            return len(self.requests), Counter(self.s3), self.cpu
+
+
+def _install(client: str, index: str, env: dict[str, str], target: Path) -> None:
+    if client == "pip":
+        # pip keeps an HTTP cache for https and trusted hosts only: this makes the local index one.
+        host = urlsplit(index).hostname or ""
+        result = clients.pip(
+            "install",
+            "--index-url",
+            index,
+            "--trusted-host",
+            host,
+            "--target",
+            str(target),
+            "chain-a",
+            env=env,
         )
-        self.ready = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self.ready.wait(120):
-            self.process.kill()
-            raise RuntimeError("the dev server did not start:\n" + "\n".join(self.lines[-20:]))
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if "ready" in line.lower():
-                self.ready.set()
-
-    def requests(self) -> list[tuple[str, str, int, int]]:
-        found = [_ACCESS.search(line) for line in self.lines]
-        return [(m[1], m[2], int(m[3]), int(m[4])) for m in found if m]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+    else:
+        clients.uv("venv", str(target), "--python", sys.executable, env=env)
+        result = clients.uv(
+            "pip", "install", "--python", str(target), "--index-url", index, "chain-a", env=env
+        )
+    if result.returncode != 0:
+        raise RuntimeError(clients.explain(result))
 
 
-def _client_run(server: _Server, client: str, index: str, work: Path) -> dict[str, Any]:
-    """Resolve only (cold cache), then install (cold cache again); what the index saw of each."""
-    seen: dict[str, list[tuple[str, str, int, int]]] = {}
-    seconds = 0.0
-    for phase in ("resolve", "install"):
-        env = clients.isolated_env(work / phase / "home")
-        before = len(server.requests())
+def _client_runs(meter: _Meter, client: str, index: str, work: Path) -> list[dict[str, Any]]:
+    """Two installs into fresh targets: with fresh client caches, then with the caches the first left."""
+    env = clients.isolated_env(work / "home")
+    runs = []
+    for cache in ("fresh", "warm"):
+        count, s3, cpu = meter.mark()
         started = time.perf_counter()
-        if client == "pip" and phase == "resolve":
-            result = clients.pip(
-                "install", "--dry-run", "--ignore-installed", "--index-url", index, "chain-a", env=env
-            )
-        elif client == "pip":
-            result = clients.pip(
-                "install", "--index-url", index, "--target", str(work / "target"), "chain-a", env=env
-            )
-        elif phase == "resolve":
-            (work / "requirements.in").write_text("chain-a\n", encoding="utf-8")
-            result = clients.uv(
-                "pip", "compile", "--index-url", index, str(work / "requirements.in"), env=env
-            )
-        else:
-            clients.uv("venv", str(work / "venv"), "--python", sys.executable, env=env)
-            result = clients.uv(
-                "pip", "install", "--python", str(work / "venv"), "--index-url", index, "chain-a", env=env
-            )
-        if phase == "install":
-            seconds = time.perf_counter() - started
-        if result.returncode != 0:
-            raise RuntimeError(clients.explain(result))
-        seen[phase] = server.requests()[before:]
-
-    def wheels(requests: list[tuple[str, str, int, int]]) -> int:
-        return sum(1 for method, path, *_ in requests if method == "GET" and path.endswith(".whl"))
-
-    return {
-        "client": client,
-        "depth": DEPTH,
-        "seconds": seconds,
-        "requests": len(seen["install"]),
-        "bytes": sum(size for *_, size in seen["install"]),
-        "wheels_fetched": wheels(seen["install"]),
-        "wheels_installed": DEPTH,
-        "wheels_fetched_resolving": wheels(seen["resolve"]),
-        "resolve_requests": len(seen["resolve"]),
-    }
+        _install(client, index, env, work / f"target-{cache}")
+        seconds = time.perf_counter() - started
+        after, s3_after, cpu_after = meter.mark()
+        seen = meter.requests[count:after]
+        by_op = dict(sorted((s3_after - s3).items()))
+        runs.append(
+            {
+                "client": client,
+                "cache": cache,
+                "depth": DEPTH,
+                "seconds": seconds,
+                "requests": len(seen),
+                "pages": sum(1 for _, path, _ in seen if path.endswith("/")),
+                "metadata_requests": sum(1 for _, path, _ in seen if path.endswith(".metadata")),
+                "wheels_fetched": sum(
+                    1 for method, path, _ in seen if method == "GET" and path.endswith(".whl")
+                ),
+                "wheels_installed": DEPTH,
+                "s3_requests": by_op,
+                "s3_per_package": sum(by_op.values()) / DEPTH,
+                "handler_cpu_s": cpu_after - cpu,
+            }
+        )
+    return runs
 
 
 def end_to_end() -> list[dict[str, Any]]:
-    """pip and uv, each installing the chain into a fresh target with cold caches."""
+    """pip and uv, each installing the chain twice into fresh targets: fresh caches, then warm ones."""
+    from devserver.server import DevServer, Options
+
     results = []
+    meter = _Meter()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         _chain(data)
-        server = _Server(data)
+        options = Options(port=free_port(), data=data, public_read=True, bucket="bench-chain")
+        with mock.patch.object(api, "handler", meter.handler):
+            server = DevServer(options, out=io.StringIO())
+            server.start()
+        s3 = aws_clients.s3()  # the handlers' own client, made by the first rebuild
+        s3.meta.events.register("before-send.s3", meter.count)
         try:
-            index = f"http://127.0.0.1:{server.port}/simple/"
             for client in ("pip", "uv"):
-                results.append(_client_run(server, client, index, Path(tmp) / client))
+                results += _client_runs(meter, client, server.index_url, Path(tmp) / client)
         finally:
+            s3.meta.events.unregister("before-send.s3", meter.count)
             server.stop()
     return results

@@ -1,8 +1,11 @@
 """The index's HTTP surface: routes a :class:`Request` to a :class:`Response` (see DESIGN.md §4).
 
-A page costs one S3 GET of the data the reindexer wrote; a download redirect one (the project's
-status: a quarantined project's files are not served; presigning is local); a ``.metadata`` request
-two. A miss (no page) costs the reserved namespaces (one GET a minute per warm function) and at most
+A page costs one S3 GET of the data the reindexer wrote; a ``.metadata`` request one (the object
+exists only while its project offers files); a download redirect none right after this instance
+served the project's page (:mod:`handlers.controls.recent`), else one for the project's status (a
+quarantined project's files are not served; presigning is local).
+
+A miss (no page) costs the reserved namespaces (one GET a minute per warm function) and at most
 two listings before a client is sent to the fallback index, so a name that is reserved, or that the
 bucket holds, is never resolved elsewhere. Paths are relative to the stage root (``…/simple/``).
 """
@@ -18,6 +21,7 @@ from handlers.auth import credentials, tokens
 from handlers.auth.tokens import TokenRecord
 from handlers.aws.storage import NotModified, Storage, TooLarge
 from handlers.config import Settings
+from handlers.controls import recent
 from handlers.names import (
     MAX_FILENAME_LENGTH,
     MAX_NAME_LENGTH,
@@ -51,6 +55,8 @@ REALM = "serverless-pypi"
 #: ``.metadata`` files up to this size are answered inline; larger ones are redirected to S3 like a
 #: file, far below Lambda's 6 MB response limit.
 MAX_INLINE_METADATA = 1024 * 1024
+#: How long clients keep a ``.metadata`` answer without asking again: a year, as PyPI's file host.
+METADATA_CACHE = "max-age=31536000, immutable"
 #: What a client is told while a damaged page waits for the reindexer's repair.
 PAGE_REPAIRING = "This page is being repaired; try again shortly"
 #: Seconds a client should wait before asking again about a name being indexed or repaired.
@@ -196,7 +202,9 @@ def _project(request: Request, settings: Settings, storage: Storage, segment: st
     except NotModified:
         return _not_modified(request, fmt)
     if stored is not None:
-        return _page(fmt, stored.body, dict(stored.metadata), stored.etag)
+        response = _page(fmt, stored.body, dict(stored.metadata), stored.etag)
+        recent.page_read(storage.bucket, name, pages.status_of(stored.metadata))
+        return response
     return _miss(settings, storage, name)
 
 
@@ -226,28 +234,38 @@ def _file(request: Request, settings: Settings, storage: Storage, segment: str, 
     folder = _project_name(segment)
     if not is_safe_filename(filename.removesuffix(".metadata")):
         raise BadRequest("Invalid filename")
-    # The one request a download costs: a quarantined project's files are not served.
-    from handlers.controls.registry import Registry
-
-    status = Registry(storage).status(normalize(folder))
-    if not status.status.offers_files:
-        raise NotFound(f"{normalize(folder)} is quarantined: its files are not served")
     if filename.endswith(".metadata"):
         return _metadata(settings, storage, folder, filename[: -len(".metadata")])
+    project = normalize(folder)
+    # A quarantined project's files are not served. A page this instance served moments ago says
+    # whether the project offers files; else its status record does (the one GET a download costs).
+    if not recent.offers_files(storage.bucket, project):
+        _refuse_if_quarantined(storage, project)
     # The page links every file at its real folder, so the key is known without a request.
     url = storage.presign(f"{folder}/{filename}", settings.presigned_url_ttl, head=request.method == "HEAD")
     return redirect(302, url, {"Cache-Control": "no-store"})
 
 
+def _refuse_if_quarantined(storage: Storage, project: NormalizedName) -> None:
+    from handlers.controls.registry import Registry
+
+    if not Registry(storage).status(project).status.offers_files:
+        raise NotFound(f"{project} is quarantined: its files are not served")
+
+
 def _metadata(settings: Settings, storage: Storage, folder: str, filename: str) -> Response:
+    """A wheel's core metadata: one GET. The reindexer keeps these objects only while the project
+    offers files (a quarantine deletes them), so the object's presence is the status check."""
     if not filename.endswith(".whl"):
         raise NotFound("No metadata for this file")
-    key = layout.metadata_key(normalize(folder), filename)
+    project = normalize(folder)
+    key = layout.metadata_key(project, filename)
     try:
         stored = storage.get(key, max_size=MAX_INLINE_METADATA)
     except TooLarge:
         return redirect(302, storage.presign(key, settings.presigned_url_ttl), {"Cache-Control": "no-store"})
     if stored is None:
+        _refuse_if_quarantined(storage, project)  # a second GET, on a miss only: say why
         raise NotFound("No metadata for this file")
     return Response(
         200,
@@ -255,6 +273,9 @@ def _metadata(settings: Settings, storage: Storage, folder: str, filename: str) 
         {
             "Content-Type": "text/plain; charset=utf-8",
             "ETag": f'"{stored.etag}"',
+            # A file's metadata never changes while its filename stands (other bytes under a taken
+            # name are refused), so a client's second install asks nothing (RATIONALE.md).
+            "Cache-Control": METADATA_CACHE if settings.public_read else f"private, {METADATA_CACHE}",
             "X-Content-Type-Options": "nosniff",
         },
     )

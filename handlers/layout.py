@@ -40,7 +40,12 @@ def project_page_key(project: str) -> str:
 
 def metadata_key(project: str, filename: str) -> str:
     """Key of a wheel's core metadata (PEP 658), by normalized project name and filename."""
-    return f"{METADATA_PREFIX}{project}/{filename}.metadata"
+    return f"{metadata_prefix(project)}{filename}.metadata"
+
+
+def metadata_prefix(project: str) -> str:
+    """The folder of a project's core metadata objects (listed only to delete them on a quarantine)."""
+    return f"{METADATA_PREFIX}{project}/"
 
 
 def token_key(token_hash: str) -> str:

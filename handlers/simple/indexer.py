@@ -80,7 +80,10 @@ class Indexer:
                 self._reindex_from(project, self.list_project(folders), page, self.registry.status(project))
                 return True
             if not page.status.status.offers_files:
-                return True  # quarantined: nothing is listed; setting it active again relists all
+                # Quarantined: nothing is listed; setting it active again relists all. An earlier
+                # attempt may have stored a wheel's .metadata before losing the race to the quarantine.
+                self._drop_metadata(project, by_key)
+                return True
             files = dict(page.files)
             for key, change in by_key.items():
                 facts = self._observe(project, change, files.get(key))
@@ -207,6 +210,7 @@ class Indexer:
         if not status.status.offers_files:
             if page.status != status or page.etag is None:
                 self.catalog.write_page(project, {}, page.write_etag, status)
+            self._drop_metadata(project)
             return
         files: dict[str, FileFacts] = {}
         for obj in listed:
@@ -221,6 +225,17 @@ class Indexer:
                 files[obj.key] = facts
         if files != page.files or page.etag is None or page.status != status:
             self.catalog.write_page(project, files, page.write_etag, status)
+
+    def _drop_metadata(self, project: NormalizedName, changed: Iterable[str] | None = None) -> None:
+        """Delete ``project``'s ``.metadata`` objects: those of the ``changed`` wheels, else all (one
+        listing). The API serves them without a status lookup: only a project offering files has any."""
+        if changed is None:
+            keys = [obj.key for obj in self.storage.list(layout.metadata_prefix(project))]
+        else:
+            wheels = [parts[1] for parts in map(package_key, changed) if parts and parts[1].endswith(".whl")]
+            keys = [layout.metadata_key(project, filename) for filename in wheels]
+        for key in keys:
+            self.storage.delete(key)
 
     # -- a status change ------------------------------------------------------------------------
     def apply_status(self, project: NormalizedName) -> None:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # page reads slice members only: the model loads on the reind
 
 #: Object metadata (``x-amz-meta-html-length``): where the HTML member ends and the JSON one starts.
 HTML_LENGTH_METADATA = "html-length"
+#: Object metadata (``x-amz-meta-project-status``): the project's PEP 792 status, so a page read learns
+#: it from the GET's headers without inflating anything (a download right after it needs no lookup).
+STATUS_METADATA = "project-status"
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
@@ -47,7 +50,13 @@ def project_page(detail: ProjectDetail) -> tuple[bytes, dict[str, str]]:
     """A project's stored page: body and object metadata."""
     from handlers.simple import render  # only the reindexer renders: page reads never load it
 
-    return pack(render.project_html(detail), render.project_json(detail))
+    body, metadata = pack(render.project_html(detail), render.project_json(detail))
+    return body, {**metadata, STATUS_METADATA: detail.status.status.value}
+
+
+def status_of(metadata: Mapping[str, str]) -> str | None:
+    """The status a stored project page's metadata names (None: written before pages carried it)."""
+    return metadata.get(STATUS_METADATA)
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -113,3 +113,22 @@ def test_pip_respects_requires_python_with_lt_and_gt(
     )  # fmt: skip
     assert too_old.returncode != 0
     assert "Requires-Python" in too_old.stdout + too_old.stderr
+
+
+def test_a_second_install_asks_for_no_metadata(
+    devserver: Running, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 27: ``.metadata`` is immutable, so pip's HTTP cache answers for it (pip keeps one for
+    https and trusted hosts: the local index is plain http)."""
+    logs = []
+    for target in ("first", "second"):
+        mark = devserver.log_mark()
+        result = pip(
+            "install", "--index-url", devserver.index_url, "--trusted-host", "127.0.0.1",
+            "--target", str(tmp_path / target), "chain-a",
+            env=client_env,
+        )  # fmt: skip
+        assert result.returncode == 0, explain(result)
+        logs.append(devserver.log_since(mark))
+    assert logs[0].count(".whl.metadata HTTP") == 3  # chain-a, -b and -c, once each
+    assert "chain-a/ HTTP" in logs[1] and ".metadata HTTP" not in logs[1]

@@ -59,3 +59,21 @@ def test_uv_resolves_through_metadata(devserver: Running, client_env: dict[str, 
     log = devserver.log_since(mark)
     assert "big_wheel-1.0-py3-none-any.whl.metadata" in log
     assert "big_wheel-1.0-py3-none-any.whl HTTP" not in log
+
+
+def test_a_second_install_asks_for_no_metadata(
+    devserver: Running, client_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 27: ``.metadata`` is immutable, so uv's warm cache answers for it."""
+    logs = []
+    for target in ("first", "second"):
+        mark = devserver.log_mark()
+        result = uv(
+            "pip", "install", "--python", sys.executable, "--target", str(tmp_path / target),
+            "--index-url", devserver.index_url, "chain-a",
+            env=client_env,
+        )  # fmt: skip
+        assert result.returncode == 0, explain(result)
+        logs.append(devserver.log_since(mark))
+    assert logs[0].count(".whl.metadata HTTP") == 3  # chain-a, -b and -c, once each
+    assert "chain-a/ HTTP" in logs[1] and ".metadata HTTP" not in logs[1]

@@ -48,6 +48,7 @@ PURE = [
     "web.multipart",
     "aws.notifications",
     "controls.rules",
+    "controls.recent",
     "archives.distributions",
     "archives.core_metadata",
     "simple.model",
