@@ -60,3 +60,9 @@ OIDC_ROUTES: Final = {
     "/oidc/github/mint-token": "POST",
     "/oidc/burn-token": "POST",
 }
+
+# -- PEP 740 provenance: PyPI's Integrity API at the host root, ``/integrity/*`` --------------------
+#: The custom domain's base path the Integrity API's own REST API is mapped to.
+INTEGRITY_BASE_PATH: Final = "integrity"
+#: Its one resource below that base path (GET and HEAD); the event's ``path`` carries the base path.
+INTEGRITY_RESOURCE: Final = "/{project}/{version}/{filename}/provenance"
