@@ -197,6 +197,8 @@ def integrity(request: Request, settings: Settings, storage: Storage) -> Respons
         raise MethodNotAllowed("Method Not Allowed", READ_METHODS)
     _authorize(request, settings, storage, "read")
     segments = path.strip("/").split("/")
+    if any(s in (".", "..") for s in segments):
+        raise BadRequest("Invalid path: no '.' or '..' segments")
     if len(segments) != 4 or segments[3] != "provenance":
         raise NotFound("Not found: ask /integrity/<project>/<version>/<filename>/provenance")
     project, version, filename = _project_name(segments[0]), segments[1], segments[2]
