@@ -66,3 +66,11 @@ OIDC_ROUTES: Final = {
 INTEGRITY_BASE_PATH: Final = "integrity"
 #: Its one resource below that base path (GET and HEAD); the event's ``path`` carries the base path.
 INTEGRITY_RESOURCE: Final = "/{project}/{version}/{filename}/provenance"
+#: sigstore keeps its trust root under HOME / XDG folders; Lambda's only writable folder is /tmp (a
+#: function's own, never shared), so S108's shared-temp worry does not apply.
+_LAMBDA_TMP: Final = "/tmp"  # noqa: S108
+SIGSTORE_ENVIRONMENT: Final = {
+    "HOME": _LAMBDA_TMP,
+    "XDG_CACHE_HOME": f"{_LAMBDA_TMP}/.cache",
+    "XDG_DATA_HOME": f"{_LAMBDA_TMP}/.local/share",
+}
