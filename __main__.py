@@ -20,6 +20,7 @@ import pulumi_aws as aws
 from components import ServerlessPyPI, ServerlessPyPIArgs, clients
 from components.domain import custom_domain
 from components.exchange import exchange_api
+from components.integrity import integrity_api
 from components.ratelimit import rate_limit
 
 NAME = "serverless-pypi"
@@ -251,6 +252,8 @@ def main() -> None:
         )
         index_url = domain.index_url
         pulumi.export("domain_target", domain.domain.regional_domain_name)
+        # PEP 740 provenance at the host's root (/integrity/...): only a domain has a root to serve it.
+        integrity_api(NAME, function=index.api_function, domain=domain.domain, tags=tags)
         if settings.get("trusted_publishing"):
             exchange = exchange_api(
                 NAME,

@@ -346,6 +346,8 @@ class ServerlessPyPI(pulumi.ComponentResource):
             contract.ENV_PUBLIC_READ: "true" if args.public_read else "false",
             contract.ENV_UPLOADS_ENABLED: "true" if args.uploads else "false",
         }
+        if args.uploads:  # an upload's attestations are verified offline against sigstore's cached root
+            api_env.update(contract.SIGSTORE_ENVIRONMENT)
         if args.fallback_index_url is not None:
             api_env[contract.ENV_FALLBACK_INDEX_URL] = args.fallback_index_url
         if args.trusted_publishing:

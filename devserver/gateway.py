@@ -130,7 +130,7 @@ def split_target(target: str) -> tuple[str, str]:
 
 def match(method: str, path: str) -> MatchedRoute | None:
     """The resource serving ``method`` on ``path`` (with the stage), or None for a missing route."""
-    exchange = oidc_route(method, path)
+    exchange = oidc_route(method, path) or integrity_route(method, path)
     if exchange is not None:
         return exchange
     stage_root = "/" + STAGE
@@ -168,6 +168,16 @@ def oidc_route(method: str, path: str) -> MatchedRoute | None:
     if contract.OIDC_ROUTES.get(resource) != method:
         return None
     return MatchedRoute(resource, path, None)
+
+
+def integrity_route(method: str, path: str) -> MatchedRoute | None:
+    """PEP 740's Integrity API at the host root (``/integrity/…``): on AWS a REST API of its own mapped
+    at base path ``integrity``, whose one resource is ``/{project}/{version}/{filename}/provenance``;
+    its events carry the whole path (base path included), as behind a custom domain."""
+    prefix = "/" + contract.INTEGRITY_BASE_PATH + "/"
+    if not path.startswith(prefix) or method not in ("GET", "HEAD"):
+        return None
+    return MatchedRoute(contract.INTEGRITY_RESOURCE, path, None)
 
 
 def to_event(request: HttpRequest, route: MatchedRoute, api: Api, request_id: str) -> dict[str, Any]:
@@ -217,12 +227,17 @@ def to_event(request: HttpRequest, route: MatchedRoute, api: Api, request_id: st
             "requestTimeEpoch": int(now * 1000),
             "resourceId": api.resource_ids.get(route.resource, "oidc00"),
             "resourcePath": route.resource,
-            "stage": STAGE if route.resource in ROUTES else "oidc",
+            "stage": STAGE if route.resource in ROUTES else _other_stage(route.resource),
         },
         # Binary media type "*/*": every body reaches the Lambda base64-encoded.
         "body": base64.b64encode(request.body).decode("ascii") if request.body else None,
         "isBase64Encoded": bool(request.body),
     }
+
+
+def _other_stage(resource: str) -> str:
+    """The stage of the APIs beside the index's (the exchange's, the Integrity API's)."""
+    return "integrity" if resource == contract.INTEGRITY_RESOURCE else "oidc"
 
 
 def _event_headers(request: HttpRequest) -> tuple[dict[str, str], dict[str, list[str]]]:

@@ -46,6 +46,9 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
             from handlers.publishing import exchange
 
             response = exchange.route(request, str(resource), Storage(clients.s3(), settings.bucket))
+        elif resource == contract.INTEGRITY_RESOURCE:  # PEP 740 provenance: a REST API of its own
+            storage = Storage(clients.s3(), settings.bucket)
+            response = encode(app.integrity(request, settings, storage), request)
         else:
             response = encode(app.route(request, settings, Storage(clients.s3(), settings.bucket)), request)
     except HTTPError as error:

@@ -12,11 +12,13 @@ bucket holds, is never resolved elsewhere. Paths are relative to the stage root 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import re
+from typing import TYPE_CHECKING
 
-from handlers import layout
+from handlers import contract, layout
 from handlers.auth import credentials, tokens
 from handlers.auth.tokens import TokenRecord
 from handlers.aws.storage import NotModified, Storage, TooLarge
@@ -47,6 +49,9 @@ from handlers.web.http import (
     text,
 )
 from handlers.web.negotiation import Format
+
+if TYPE_CHECKING:
+    from handlers.uploads.publish import Distribution
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +134,7 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
 
     if not settings.uploads_enabled:
         raise MethodNotAllowed("Uploads are not enabled on this index", READ_METHODS)
+    provenance: bytes | None = None
     record = _authorize(request, settings, storage, "upload")
     assert record is not None
     try:
@@ -161,15 +167,63 @@ def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
         if not status.status.takes_uploads:
             why = f": {status.reason}" if status.reason else ""
             raise BadRequest(f"{dist.project} is {status.status.value}; it takes no uploads{why}")
-        created = publish.publish(storage, dist, content.content)
+        attestations = form.get("attestations")
+        # An identical re-upload changes nothing whatever it carries: only a new file's are checked.
+        if attestations is not None and storage.stored_sha256(dist.key) != dist.sha256:
+            provenance = _verified_provenance(storage, record, dist, attestations)
+        extra = {layout.PROVENANCE_METADATA: hashlib.sha256(provenance).hexdigest()} if provenance else None
+        created = publish.publish(storage, dist, content.content, extra)
     except Refused as error:
         raise BadRequest(str(error)) from error
     except publish.ProjectUnreadable as error:
         raise ServiceUnavailable(
             f"The index of {error} is being repaired; try again shortly", RETRY_AFTER
         ) from error
+    if created and provenance is not None:
+        from handlers.attestations import provenance as stored
+
+        # After the file: a provenance object is never there without its file (a crash in between
+        # leaves a file whose page links a provenance that answers 404).
+        stored.store(storage, dist.key, provenance)
     log.info("upload of %s: %s", dist.key, "stored" if created else "identical file already there")
     return text(200, "OK" if created else "OK: this exact file was published already")
+
+
+def _verified_provenance(
+    storage: Storage, record: TokenRecord, dist: Distribution, attestations: str
+) -> bytes:
+    """The provenance of an upload's verified attestations; raises the refusal naming the check."""
+    # Imported here: sigstore, pypi-attestations and pydantic load only for an upload carrying them.
+    from handlers.attestations import provenance, verify
+
+    publishers = provenance.candidates(storage, record, dist.project)
+    return verify.provenance(attestations, dist.filename, dist.sha256, publishers)
+
+
+def integrity(request: Request, settings: Settings, storage: Storage) -> Response:
+    """PyPI's Integrity API: ``GET /integrity/<project>/<version>/<filename>/provenance`` (PEP 740),
+    one GET of the provenance stored beside the file; 404 for a file without."""
+    path = request.path.removeprefix("/" + contract.INTEGRITY_BASE_PATH)
+    if len(path) > _MAX_PATH + 64 or _UNSAFE_PATH.search(path):
+        raise BadRequest("Invalid path: ASCII names and filenames only")
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed("Method Not Allowed", READ_METHODS)
+    _authorize(request, settings, storage, "read")
+    segments = path.strip("/").split("/")
+    if any(s in (".", "..") for s in segments):
+        raise BadRequest("Invalid path: no '.' or '..' segments")
+    if len(segments) != 4 or segments[3] != "provenance":
+        raise NotFound("Not found: ask /integrity/<project>/<version>/<filename>/provenance")
+    project, version, filename = _project_name(segments[0]), segments[1], segments[2]
+    if not is_safe_filename(filename):
+        raise BadRequest("Invalid filename")
+    from handlers.attestations.provenance import MEDIA_TYPE, read
+    from handlers.names import version_of
+
+    body = read(storage, f"{normalize(project)}/{filename}") if version_of(filename) == version else None
+    if body is None:
+        raise NotFound(f"No provenance for {filename} of {normalize(project)} {version}")
+    return Response(200, body, {"Content-Type": MEDIA_TYPE, "X-Content-Type-Options": "nosniff"})
 
 
 def _project_name(segment: str) -> str:

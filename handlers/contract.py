@@ -67,3 +67,17 @@ DISCOVERY_BASE_PATH: Final = ".well-known"
 DISCOVERY_RESOURCE: Final = "/pytp/{key}"
 #: The paths this index takes uploads on, below the custom domain (its index API's base path).
 UPLOAD_PATHS: Final = ("/simple/",)
+
+# -- PEP 740 provenance: PyPI's Integrity API at the host root, ``/integrity/*`` --------------------
+#: The custom domain's base path the Integrity API's own REST API is mapped to.
+INTEGRITY_BASE_PATH: Final = "integrity"
+#: Its one resource below that base path (GET and HEAD); the event's ``path`` carries the base path.
+INTEGRITY_RESOURCE: Final = "/{project}/{version}/{filename}/provenance"
+#: sigstore keeps its trust root under HOME / XDG folders; Lambda's only writable folder is /tmp (a
+#: function's own, never shared), so S108's shared-temp worry does not apply.
+_LAMBDA_TMP: Final = "/tmp"  # noqa: S108
+SIGSTORE_ENVIRONMENT: Final = {
+    "HOME": _LAMBDA_TMP,
+    "XDG_CACHE_HOME": f"{_LAMBDA_TMP}/.cache",
+    "XDG_DATA_HOME": f"{_LAMBDA_TMP}/.local/share",
+}

@@ -22,6 +22,13 @@ YANK_TAG = "pypi-yanked"
 #: Object metadata key (``x-amz-meta-sha256``) holding a file's hex SHA-256, set on every upload.
 SHA256_METADATA = "sha256"
 
+#: Object metadata key (``x-amz-meta-provenance``) an upload with verified PEP 740 attestations sets on
+#: the file: the hex SHA-256 of its provenance object. The reindexer reads the file anyway, so the page
+#: learns "this file has provenance" from it without one more request.
+PROVENANCE_METADATA = "provenance"
+#: What follows a file's key to name its provenance object (beside the file, written once).
+PROVENANCE_SUFFIX = ".provenance"
+
 ROOT_PAGE_KEY = GENERATED_PREFIX + "root"
 PROJECTS_PREFIX = GENERATED_PREFIX + "projects/"
 METADATA_PREFIX = GENERATED_PREFIX + "metadata/"
@@ -46,6 +53,15 @@ def metadata_key(project: str, filename: str) -> str:
 def metadata_prefix(project: str) -> str:
     """The folder of a project's core metadata objects (listed only to delete them on a quarantine)."""
     return f"{METADATA_PREFIX}{project}/"
+
+
+def provenance_key(file_key: str) -> str:
+    """Key of a file's PEP 740 provenance, beside the file (never a package: no archive suffix).
+
+    >>> provenance_key("foo/foo-1.0.tar.gz")
+    'foo/foo-1.0.tar.gz.provenance'
+    """
+    return file_key + PROVENANCE_SUFFIX
 
 
 def token_key(token_hash: str) -> str:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from typing import TypeVar
@@ -40,6 +41,13 @@ MAX_ATTEMPTS = 10
 REBUILD_THREADS = 16
 #: Object metadata an upload may set so that large sdists need not be read for Requires-Python.
 REQUIRES_PYTHON_METADATA = "requires-python"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _provenance_of(metadata: Mapping[str, str]) -> str | None:
+    """The provenance sha256 an upload recorded on the file, when it is well formed."""
+    value = metadata.get(layout.PROVENANCE_METADATA)
+    return value if value is not None and _HEX64.fullmatch(value) else None
 
 
 #: Told ``(done, total)`` as the projects of a rebuild done in place finish.
@@ -157,6 +165,8 @@ class Indexer:
             requires_python=requires_python,
             metadata_sha256=metadata_sha256,
             yanked=yanked,
+            # Set at upload with verified attestations: learned from the GET already made, no HEAD.
+            provenance_sha256=_provenance_of(info.metadata),
         )
 
     def _wheel_metadata(

@@ -39,6 +39,8 @@ class FileFacts:
     metadata_sha256: str | None = None
     #: PEP 592: None when not yanked, else the reason ("" for none given).
     yanked: str | None = None
+    #: PEP 740: the sha256 of the file's stored provenance (verified attestations), None without.
+    provenance_sha256: str | None = None
 
     def __post_init__(self) -> None:
         if not is_safe_filename(self.filename) or not self.key.endswith("/" + self.filename):
@@ -47,6 +49,8 @@ class FileFacts:
             raise ValueError(f"sha256 must be 64 lower-case hex digits: {self.sha256!r}")
         if self.metadata_sha256 is not None and _SHA256.fullmatch(self.metadata_sha256) is None:
             raise ValueError(f"metadata sha256 must be hex: {self.metadata_sha256!r}")
+        if self.provenance_sha256 is not None and _SHA256.fullmatch(self.provenance_sha256) is None:
+            raise ValueError(f"provenance sha256 must be hex: {self.provenance_sha256!r}")
 
     @property
     def version(self) -> str | None:

@@ -135,6 +135,7 @@ def file_from_json(entry: dict[str, Any]) -> FileFacts:
         requires_python=entry.get("requires-python"),
         metadata_sha256=metadata["sha256"] if isinstance(metadata, dict) else None,
         yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
+        provenance_sha256=entry.get("_provenance"),
     )
 
 

@@ -35,6 +35,20 @@ def file_url(project: NormalizedName, facts: FileFacts) -> str:
     return f"../{quote(facts.folder)}/{filename}"
 
 
+def provenance_url(project: str, facts: FileFacts) -> str | None:
+    """PEP 740 ``provenance``: the Integrity API's URL for the file, relative to its project page
+    (``/simple/<project>/`` -> ``/integrity/...`` at the host's root), None for a file without.
+
+    >>> facts = FileFacts("a-1.0.tar.gz", "a/a-1.0.tar.gz", "e", 1, "0" * 64, "t", provenance_sha256="1" * 64)
+    >>> provenance_url("a", facts)
+    '../../integrity/a/1.0/a-1.0.tar.gz/provenance'
+    """
+    version = facts.version
+    if facts.provenance_sha256 is None or version is None:
+        return None
+    return f"../../integrity/{quote(project)}/{quote(version)}/{quote(facts.filename, safe='+!')}/provenance"
+
+
 def project_html(detail: ProjectDetail) -> bytes:
     """PEP 503 project page with PEP 592/629/658/714 attributes."""
     name = escape(detail.name)
@@ -59,6 +73,9 @@ def project_html(detail: ProjectDetail) -> bytes:
             attributes.append(f'data-core-metadata="{digest}"')
         if facts.yanked is not None:
             attributes.append(f'data-yanked="{escape(facts.yanked)}"')
+        provenance = provenance_url(detail.name, facts)
+        if provenance is not None:
+            attributes.append(f'data-provenance="{escape(provenance)}"')
         lines.append(f"<a {' '.join(attributes)}>{escape(facts.filename)}</a><br>")
     lines += ["</body>", "</html>", ""]
     return "\n".join(lines).encode("utf-8")
@@ -85,9 +102,12 @@ def project_json(detail: ProjectDetail) -> bytes:
             "yanked": yanked_value(facts.yanked),
             "size": facts.size,
             "upload-time": facts.upload_time,
+            "provenance": provenance_url(detail.name, facts),
             "_key": facts.key,
             "_etag": facts.etag,
         }
+        if facts.provenance_sha256 is not None:
+            entry["_provenance"] = facts.provenance_sha256
         files.append(entry)
     page: dict[str, Any] = {
         "meta": {"api-version": API_VERSION},

@@ -163,9 +163,15 @@ def _core_metadata(parsed: distributions.DistName, file: IO[bytes]) -> dict[str,
         file.seek(0)
 
 
-def publish(storage: Storage, dist: Distribution, body: IO[bytes] | bytes) -> bool:
+def publish(
+    storage: Storage,
+    dist: Distribution,
+    body: IO[bytes] | bytes,
+    extra_metadata: Mapping[str, str] | None = None,
+) -> bool:
     """Store ``dist`` unless it is published; True when written, False when the same bytes were there
     already. Raises :class:`FileExists` for other bytes under the name or a twin under another.
+    ``extra_metadata`` goes on a new file's object (attestations mark it so); a no-op keeps the first.
     """
     published = _published(storage, dist.project)
     same_name = sorted(key for key, filename in published.items() if filename == dist.filename)
@@ -177,7 +183,7 @@ def publish(storage: Storage, dist: Distribution, body: IO[bytes] | bytes) -> bo
     twin = distributions.find_twin(dist.name, published.values())
     if twin is not None:
         raise FileExists(dist.filename, twin)
-    object_metadata = {layout.SHA256_METADATA: dist.sha256}
+    object_metadata = {**(extra_metadata or {}), layout.SHA256_METADATA: dist.sha256}
     if dist.requires_python and dist.requires_python.isascii():
         object_metadata[REQUIRES_PYTHON_METADATA] = dist.requires_python
     try:

@@ -11,7 +11,7 @@ import pytest
 
 from components import ServerlessPyPI, ServerlessPyPIArgs, routes
 from components.code import handler_files
-from handlers import layout
+from handlers import contract, layout
 from tests.support.pulumi_mocks import (
     API_ID,
     BUCKET,
@@ -227,6 +227,7 @@ def test_function_environment(graph: Graph) -> None:
         "S3_PRESIGNED_URL_TTL": "900",
         "PUBLIC_READ": "false",
         "UPLOADS_ENABLED": "true",
+        **contract.SIGSTORE_ENVIRONMENT,  # attestations are verified at upload (issue 26)
     }
     assert _env(graph, "reindex") == {
         "S3_BUCKET": bucket,

@@ -186,7 +186,7 @@ def test_a_new_api_function_redeploys_every_api() -> None:
     before = run_stack(DOMAIN)
     after = run_stack({**DOMAIN, "apiFunctionName": "pypi-api"})
     deployments = {d.name: d for d in before.of_type(DEPLOYMENT)}
-    assert set(deployments) == {"serverless-pypi", "serverless-pypi-oidc"}
+    assert set(deployments) == {"serverless-pypi", "serverless-pypi-oidc", "serverless-pypi-integrity"}
     for name, old in deployments.items():
         new = after.one(DEPLOYMENT, name)
         # Either replaces the deployment; a new description would be an update in place.

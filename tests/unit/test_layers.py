@@ -33,6 +33,7 @@ PARTS = [
     "auth",
     "uploads",
     "publishing",
+    "attestations",
     "app",
     "api",
     "reindex",
@@ -61,6 +62,8 @@ PURE = [
     "publishing.providers",
     "publishing.publisher",
     "publishing.discovery",
+    "attestations.identity",
+    "attestations.verify",
 ]
 #: The modules that may talk to S3 (through ``handlers.aws.storage``, client passed in).
 STORAGE = [
@@ -75,6 +78,7 @@ STORAGE = [
     "uploads.publish",
     "publishing.jwks",
     "publishing.publishers",
+    "attestations.provenance",
 ]
 ENTRY_POINTS = ["app", "api", "reindex", "publishing.exchange"]
 SUBPACKAGES = sorted(p.parent.name for p in HANDLERS.glob("*/__init__.py"))
@@ -241,6 +245,7 @@ def test_page_reads_import_nothing_beyond_boto3() -> None:
         heavy = {"packaging", "email", "tarfile", "zipfile", "html", "jwt", "cryptography", "urllib.request"}
         heavy |= {"handlers.simple.render", "handlers.simple.model", "handlers.simple.indexer"}
         heavy |= {"handlers.uploads", "handlers.archives", "handlers.publishing", "handlers.auth.minted"}
+        heavy |= {"handlers.attestations", "sigstore", "pypi_attestations", "pydantic", "tuf"}
         heavy = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))
         print(heavy)
         """.replace("\n        ", "\n"),
