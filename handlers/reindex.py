@@ -36,7 +36,7 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
     return {"ok": True}
 
 
-def _batch(indexer: Indexer, settings: config.Settings, records: list[Mapping[str, Any]]) -> dict[str, Any]:
+def _batch(indexer: Indexer, settings: config.Settings, records: list[Any]) -> dict[str, Any]:
     work_by_message: dict[str, list[notifications.Work]] = {}
     for record in records:
         if not isinstance(record, Mapping):
