@@ -65,6 +65,7 @@ STORAGE = [
     "auth.tokens",
     "auth.minted",
     "auth.credentials",
+    "uploads.claims",
     "uploads.publish",
     "publishing.jwks",
     "publishing.publishers",
