@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.layout import (
+    CLAIMS_PREFIX,
     COMPAT_ROOT_KEY,
     EXCHANGE_PREFIX,
     GENERATED_PREFIX,
@@ -102,6 +103,11 @@ def minted_tokens_arn(bucket_arn: str) -> str:
     return f"{bucket_arn}/{MINTED_TOKENS_PREFIX}*"
 
 
+def claims_arn(bucket_arn: str) -> str:
+    """Release claims: created by uploads (the API, the admin CLI) before a file is written."""
+    return f"{bucket_arn}/{CLAIMS_PREFIX}*"
+
+
 def project_files_arn(bucket_arn: str) -> str:
     """Keys inside a folder (``<project>/<filename>``): never ``index.html`` at the root."""
     return f"{bucket_arn}/*/*"
@@ -154,6 +160,10 @@ def api_policy(
         upload = _statement("UploadProjectFiles", ["s3:PutObject"], project_files_arn(bucket_arn))
         upload["Condition"] = {"StringEquals": {"s3:if-none-match": "*"}}
         statements.append(upload)
+        # Release claims, as conditional creates too: a claim is never replaced or given back.
+        claim = _statement("ClaimReleases", ["s3:PutObject"], claims_arn(bucket_arn))
+        claim["Condition"] = {"StringEquals": {"s3:if-none-match": "*"}}
+        statements.append(claim)
         statements.append(
             {
                 "Sid": "NeverWriteGeneratedData",
@@ -279,6 +289,7 @@ def event_pattern(bucket_name: str) -> Document:
                                 _wildcard_literal(GENERATED_PREFIX) + "*",
                                 _wildcard_literal(COMPAT_ROOT_KEY),
                                 _wildcard_literal(EXCHANGE_PREFIX) + "*",
+                                _wildcard_literal(CLAIMS_PREFIX) + "*",
                             ]
                         }
                     },

@@ -41,7 +41,7 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
     try:
         request = Request.from_event(event)
         settings = config.load()
-        resource = event.get("resource") if isinstance(event, dict) else None
+        resource = event.get("resource")  # an object, and a string or None: Request.from_event said so
         if resource in contract.OIDC_ROUTES:  # the trusted publishing exchange's own REST API
             from handlers.publishing import exchange
 

@@ -89,8 +89,14 @@ def raises_events(key: str) -> bool:
 
 
 def is_generated(key: str) -> bool:
-    """True for keys the reindexer owns (never a package, never an event source)."""
-    return key.startswith(GENERATED_PREFIX) or key == COMPAT_ROOT_KEY or key.startswith(EXCHANGE_PREFIX)
+    """True for keys that are never a package and never an event source: what the reindexer owns,
+    what the token exchange writes, and release claims."""
+    return (
+        key.startswith(GENERATED_PREFIX)
+        or key == COMPAT_ROOT_KEY
+        or key.startswith(EXCHANGE_PREFIX)
+        or key.startswith(CLAIMS_PREFIX)
+    )
 
 
 def package_key(key: str) -> tuple[str, str] | None:
@@ -105,6 +111,20 @@ def package_key(key: str) -> tuple[str, str] | None:
     if not is_valid_project_name(folder) or not is_safe_filename(filename):
         return None
     return folder, filename
+
+
+# -- release claims --------------------------------------------------------------------------------
+#: Release identities claimed by uploads: created (``If-None-Match: *``) before a file is written, so
+#: of racing uploads of spellings of one release exactly one may write (handlers/uploads/claims.py).
+#: Outside the generated prefix (the API may never write there), never a project folder, never an
+#: event source; no lifecycle rule: a claim outlives its upload.
+CLAIMS_PREFIX = ".pypi-claims/"
+
+
+def claim_key(project: str, version: str, kind: str) -> str:
+    """Key of one release claim: a normalized project, a canonical version, and ``sdist`` or a
+    wheel's build tag and tag triple (``wheel/<build>/<tag>``)."""
+    return f"{CLAIMS_PREFIX}{project}/{version}/{kind}"
 
 
 # -- trusted publishing (docs/trusted-publishing.md) ------------------------------------------------

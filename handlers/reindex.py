@@ -36,9 +36,12 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
     return {"ok": True}
 
 
-def _batch(indexer: Indexer, settings: config.Settings, records: list[Mapping[str, Any]]) -> dict[str, Any]:
+def _batch(indexer: Indexer, settings: config.Settings, records: list[Any]) -> dict[str, Any]:
     work_by_message: dict[str, list[notifications.Work]] = {}
     for record in records:
+        if not isinstance(record, Mapping):
+            log.error("dropping a batch record that is no object")
+            continue
         message_id = str(record.get("messageId"))
         try:
             work_by_message[message_id] = notifications.parse_body(str(record.get("body", "")))

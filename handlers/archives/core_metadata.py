@@ -39,6 +39,22 @@ MAX_SDIST_MEMBERS = 20_000
 _CHUNK = 256 * 1024
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOCATOR = b"PK\x06\x07"
+#: What ``zipfile``, ``tarfile``, ``gzip`` and ``zlib`` raise for bytes they cannot read: besides their
+#: own errors, a version they do not implement (``NotImplementedError``), a negative or huge offset
+#: (``ValueError``, ``OverflowError``, ``OSError``) and an encrypted member (``RuntimeError``). Any of
+#: them is a file that is not a valid distribution, never a fault of the index.
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    tarfile.TarError,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 class InvalidDistribution(ValueError):
@@ -143,7 +159,9 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         with archive.open(info) as member:
             data = member.read(MAX_METADATA_SIZE + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+    except InvalidDistribution:
+        raise
+    except _UNREADABLE as error:
         raise InvalidDistribution(f"unreadable {info.filename}: {error}") from error
     if len(data) > MAX_METADATA_SIZE:
         raise InvalidDistribution(f"{info.filename} is over {MAX_METADATA_SIZE // 1024} KiB")
@@ -153,17 +171,16 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 @contextmanager
 def _zip(file: IO[bytes], what: str) -> Iterator[zipfile.ZipFile]:
     """``zipfile.ZipFile`` over ``file``, opened once its central directory is within bounds; the
-    file is rewound after."""
+    file is rewound after. Whatever the archive's bytes make ``zipfile`` raise, while opening it or
+    while reading from it, is :class:`InvalidDistribution`."""
     try:
         _check_central_directory(file)
-        archive = zipfile.ZipFile(file)
+        with zipfile.ZipFile(file) as archive:
+            yield archive
     except InvalidDistribution:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
+    except _UNREADABLE as error:
         raise InvalidDistribution(f"not a readable {what} (zip): {error}") from error
-    try:
-        with archive:
-            yield archive
     finally:
         file.seek(0)
 
@@ -218,9 +235,9 @@ def read_sdist_metadata(file: IO[bytes], filename: str) -> bytes | None:
             return None
         if filename.endswith(".tar.gz"):
             return _tar_pkg_info(file)
-    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
-        if isinstance(error, InvalidDistribution):
-            raise
+    except InvalidDistribution:
+        raise
+    except _UNREADABLE as error:
         raise InvalidDistribution(f"unreadable sdist: {error}") from error
     finally:
         file.seek(0)

@@ -139,9 +139,11 @@ def parse(event: Any) -> list[Work]:
 def parse_body(body: str) -> list[Work]:
     """The work in one SQS message body."""
     try:
-        return parse(json.loads(body))
-    except json.JSONDecodeError as error:
+        decoded = json.loads(body)
+    except (ValueError, RecursionError) as error:
+        # RecursionError: a body nested deeper than the parser goes (5,000 "[") is no event either.
         raise MalformedEvent("an SQS message body is JSON") from error
+    return parse(decoded)
 
 
 def decode_key(raw: str) -> str:

@@ -310,6 +310,11 @@ class Storage:
                 return
             kwargs["ContinuationToken"] = response["NextContinuationToken"]
 
+    def has_prefix(self, prefix: str) -> bool:
+        """True when some key starts with ``prefix`` (one request, at most one key listed)."""
+        response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
+        return bool(response.get("KeyCount") or response.get("Contents"))
+
     def put_tags(self, key: str, tags: Mapping[str, str]) -> None:
         """Replace an object's tags (none at all deletes the tag set)."""
         if tags:

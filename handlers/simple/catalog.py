@@ -89,14 +89,20 @@ class Catalog:
         return self.read_page(project).files
 
     def holds_files(self, project: NormalizedName) -> bool | None:
-        """Whether any folder spelling ``project`` exists in the bucket: at most two requests.
+        """Whether any folder spelling ``project`` exists in the bucket, at any bucket size.
 
-        None when a listing was too crowded to tell (over 1,000 folders in one range): the caller
-        fails closed. Asked before a client is sent to the fallback index, so that a name the bucket
-        holds is never resolved elsewhere, however late its reindex is.
+        Asked before a client is sent to the fallback index, so that a name the bucket holds is never
+        resolved elsewhere, however late its reindex is. First one listing of each range where the
+        spellings sort (two requests at most); a range of over 1,000 folders is then searched by
+        :func:`held_by_prefixes` instead, a request per live spelling prefix. None only when even
+        that passes :data:`MAX_MISS_REQUESTS` (the caller fails closed).
         """
         try:
             return bool(self.folders_of(project, max_requests_per_range=1))
+        except ListingTruncated:
+            pass
+        try:
+            return held_by_prefixes(self.storage, project, MAX_MISS_REQUESTS)
         except ListingTruncated:
             return None
 
@@ -164,6 +170,46 @@ class Catalog:
         # The original module's root page, for tools that read the bucket directly. Written after
         # the root it copies; two racing writers may leave it one change behind until the next.
         self.storage.put(layout.COMPAT_ROOT_KEY, html, content_type="text/html; charset=utf-8")
+
+
+#: Most requests the prefix search of :meth:`Catalog.holds_files` makes before it fails closed; a miss
+#: costs two per character whose spelling prefixes exist, so this covers any name a real bucket crowds.
+MAX_MISS_REQUESTS = 64
+_SEPARATORS = "-_."
+
+
+def held_by_prefixes(storage: Storage, project: NormalizedName, budget: int) -> bool:
+    """Whether a folder spelling ``project`` exists, by growing only the spelling prefixes the bucket
+    holds keys under, a character at a time: each case of a letter, each of ``-_.`` (and runs of them)
+    for a ``-``. A prefix no key starts with ends its branch, so the cost follows the spellings the
+    bucket holds, never the number of its folders. Raises :class:`ListingTruncated` past ``budget``.
+    """
+    requests = 0
+
+    def holds(prefix: str) -> bool:
+        nonlocal requests
+        if requests >= budget:
+            raise ListingTruncated(prefix)
+        requests += 1
+        return storage.has_prefix(prefix)
+
+    # (spelling so far, characters of the name it spells, whether it ends in a run of separators)
+    pending: list[tuple[str, int, bool]] = [("", 0, False)]
+    while pending:
+        prefix, done, in_run = pending.pop()
+        nexts: list[tuple[str, int, bool]] = []
+        if in_run:  # a run of separators may go on: "foo_-bar" spells foo-bar too
+            nexts += [(prefix + c, done, True) for c in _SEPARATORS]
+        if done == len(project):
+            if holds(prefix + "/"):
+                return True
+        elif project[done] == "-":
+            nexts += [(prefix + c, done + 1, True) for c in _SEPARATORS]
+        else:
+            cases = dict.fromkeys(project[done] + project[done].upper())
+            nexts += [(prefix + c, done + 1, False) for c in cases]
+        pending.extend(state for state in nexts if holds(state[0]))
+    return False
 
 
 def spelling_ranges(project: NormalizedName) -> list[tuple[str, str, str]]:

@@ -5,7 +5,8 @@ A file is refused (and nothing stored) unless its name is a valid wheel or sdist
 the form's name and version, every digest the client sent matches, its core metadata is readable
 within bounds and well-formed, and a wheel's layout is right. A published release is never replaced:
 not under the same name (the write is conditional, ``If-None-Match: *``, so of two racing uploads
-exactly one wins), and not under another spelling of it (:func:`distributions.find_twin`). The same
+exactly one wins), and not under another spelling of it (:func:`distributions.find_twin` for what is
+published, :mod:`handlers.uploads.claims` for what is being uploaded at the same moment). The same
 bytes again are a no-op.
 """
 
@@ -24,6 +25,7 @@ from handlers.archives.distributions import Refused
 from handlers.aws.storage import PreconditionFailed, Storage
 from handlers.names import NormalizedName, normalize
 from handlers.simple.catalog import Catalog
+from handlers.uploads import claims
 from handlers.web.http import quoted
 
 _CHUNK = 1024 * 1024
@@ -183,6 +185,11 @@ def publish(
     twin = distributions.find_twin(dist.name, published.values())
     if twin is not None:
         raise FileExists(dist.filename, twin)
+    # The check above sees what is published; a twin uploaded at this very moment is stopped here.
+    try:
+        claims.claim(storage, dist.name, dist.sha256)
+    except claims.Claimed as lost:
+        raise FileExists(dist.filename, lost.holder) from None
     object_metadata = {**(extra_metadata or {}), layout.SHA256_METADATA: dist.sha256}
     if dist.requires_python and dist.requires_python.isascii():
         object_metadata[REQUIRES_PYTHON_METADATA] = dist.requires_python

@@ -125,20 +125,17 @@ class Request:
             raise BadRequest("malformed event")
         method = str(event.get("httpMethod") or "").upper()
         headers: dict[str, str] = {}
-        for name, values in (event.get("multiValueHeaders") or {}).items():
-            if values:
+        for name, values in _mapping(event, "multiValueHeaders").items():
+            if isinstance(values, list | tuple) and values:
                 headers[str(name).lower()] = str(values[-1])
-        for name, value in (event.get("headers") or {}).items():
+        for name, value in _mapping(event, "headers").items():
             if value is not None:
                 headers[str(name).lower()] = str(value)
-        body = event.get("body") or ""
-        if event.get("isBase64Encoded"):
-            try:
-                data = base64.b64decode(body, validate=True)
-            except (binascii.Error, ValueError) as error:
-                raise BadRequest("malformed base64 body") from error
-        else:
-            data = body.encode("utf-8", errors="surrogateescape")
+        data = _body(event)
+        for field_name in ("resource", "path"):
+            if not isinstance(event.get(field_name), str | None):
+                raise BadRequest(f"malformed event: {field_name} is not a string")
+        _mapping(event, "pathParameters")
         # API Gateway hands the path as the client sent it; decoding it once is harmless for every
         # valid path (names never contain "%") and makes a doubly-encoded one visibly invalid.
         try:
@@ -151,14 +148,44 @@ class Request:
         return cls(method=method, path=path, headers=headers, body=data, source_ip=source_ip)
 
 
-def route_path(event: Mapping[str, Any]) -> str:
+def _mapping(event: Mapping[str, Any], field_name: str) -> Mapping[Any, Any]:
+    """An event's object-valued field (absent or null: empty); any other shape is a 400."""
+    value = event.get(field_name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise BadRequest(f"malformed event: {field_name} is not an object")
+    return value
+
+
+def _body(event: Mapping[str, Any]) -> bytes:
+    """The request body's bytes: a string, base64 when ``isBase64Encoded``; else a 400."""
+    body = event.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise BadRequest("malformed event: body is not a string")
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise BadRequest("malformed base64 body") from error
+    try:
+        # surrogateescape gives back the bytes a caller decoded with it; a lone surrogate of any
+        # other kind stands for no bytes at all.
+        return body.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError as error:
+        raise BadRequest("malformed body: not UTF-8") from error
+
+
+def route_path(event: Any) -> str:
     """The path below the stage, from what API Gateway guarantees under every mapping.
 
     Behind a custom domain ``path`` carries the base path too (``/simple/foo/``), while ``resource``
     and ``pathParameters`` never do; only the trailing slash must come from ``path``, which is the
     one place it is kept. Events without a resource (other callers) are routed on ``path``.
     """
-    raw_path = event.get("path")
+    raw_path = event.get("path") if isinstance(event, Mapping) else None
     if not isinstance(raw_path, str) or not raw_path.startswith("/"):
         raise BadRequest("malformed path")
     resource = event.get("resource")

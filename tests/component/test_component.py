@@ -171,6 +171,7 @@ def test_rule_feeds_the_queue_which_feeds_the_reindexer(graph: Graph) -> None:
                     f"{layout.GENERATED_PREFIX}*",
                     layout.COMPAT_ROOT_KEY,
                     f"{layout.EXCHANGE_PREFIX}*",
+                    f"{layout.CLAIMS_PREFIX}*",
                 ]
             }
         },
@@ -269,7 +270,13 @@ def test_role_policies_are_scoped_to_this_bucket_prefix_queue_and_log_group(grap
     reindex_logs = _state(graph, LOG_GROUP, f"{NAME}-reindex-logs", "arn")
     api = graph.policy(ROLE_POLICY, f"{NAME}-api-policy")
     reindex = graph.policy(ROLE_POLICY, f"{NAME}-reindex-policy")
-    assert _allow_resources(api) == {bucket, f"{bucket}/*", f"{bucket}/*/*", f"{api_logs}:*"}
+    assert _allow_resources(api) == {
+        bucket,
+        f"{bucket}/*",
+        f"{bucket}/*/*",
+        f"{bucket}/{layout.CLAIMS_PREFIX}*",
+        f"{api_logs}:*",
+    }
     assert _allow_resources(reindex) == {
         bucket,
         f"{bucket}/*",

@@ -88,6 +88,7 @@ SCOPED_RESOURCES = {
     f"{BUCKET}/{layout.OPERATOR_PREFIX}*",
     f"{BUCKET}/{layout.EXCHANGE_PREFIX}*",
     f"{BUCKET}/{layout.MINTED_TOKENS_PREFIX}*",
+    f"{BUCKET}/{layout.CLAIMS_PREFIX}*",
     f"{LOGS}:*",
     QUEUE,
     KEY,
@@ -127,6 +128,7 @@ GENERATED_KEYS = [
 TOKEN_KEY = layout.token_key("0" * 64)
 MINTED_KEY = layout.minted_token_key("1" * 64)
 JTI_KEY = layout.jti_key("https://token.actions.githubusercontent.com", "a-jti")
+CLAIM_KEY = layout.claim_key("foo-bar", "1", "wheel/-/py3-none-any")
 EXCHANGE_KEYS = [MINTED_KEY, JTI_KEY]
 PUBLISHER_KEY = layout.publishers_prefix("https://token.actions.githubusercontent.com", "o/r") + "abc"
 
@@ -284,7 +286,7 @@ def _matches(event: dict[str, Any]) -> bool:
         ("sub/index.html", True),  # only the root index.html is generated
         ("index.html.bak", True),
         (".pypi", True),  # not under the prefix
-        *[(key, False) for key in (*GENERATED_KEYS, TOKEN_KEY, *EXCHANGE_KEYS)],
+        *[(key, False) for key in (*GENERATED_KEYS, TOKEN_KEY, *EXCHANGE_KEYS, CLAIM_KEY)],
     ],
 )
 def test_event_pattern_skips_generated_keys(key: str, expected: bool) -> None:
@@ -307,7 +309,12 @@ def test_event_pattern_excludes_in_one_element_from_the_layout_constants() -> No
     condition, statuses = policies.event_pattern("b")["detail"]["object"]["key"]
     assert condition == {
         "anything-but": {
-            "wildcard": [layout.GENERATED_PREFIX + "*", layout.COMPAT_ROOT_KEY, layout.EXCHANGE_PREFIX + "*"]
+            "wildcard": [
+                layout.GENERATED_PREFIX + "*",
+                layout.COMPAT_ROOT_KEY,
+                layout.EXCHANGE_PREFIX + "*",
+                layout.CLAIMS_PREFIX + "*",
+            ]
         }
     }
     assert statuses == {"prefix": layout.STATUS_PREFIX}

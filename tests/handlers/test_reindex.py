@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from devserver import delivery
 from handlers import reindex
 from handlers.aws import storage
 from handlers.aws.storage import ListedObject, Storage
@@ -269,6 +270,16 @@ def test_sqs_batch_groups_by_project_and_reports_failures(
     assert len(filenames(seeded, "batch")) == 3
     # Three events of one project: one page read and one page write, not three.
     assert seeded.counter.calls["PutObject"] == 3 + 1 + 2  # metadata x3, the page, root + index.html
+
+
+def test_a_body_that_never_parses_is_dropped_and_the_good_message_applied(seeded: Index) -> None:
+    batch = sqs_batch(upload(seeded, "fine/fine-1.0-py3-none-any.whl", make_wheel("fine", "1.0")), {})
+    batch["Records"][1]["body"] = "[" * 5_000  # deeper than json.loads goes: RecursionError
+    result = reindex.handler(batch, None)
+    assert result == {"batchItemFailures": []}
+    assert filenames(seeded, "fine") == ["fine-1.0-py3-none-any.whl"]
+    # The dev server's poller reads that answer as Lambda does: neither message comes back.
+    assert delivery.failed_ids(result, {"message-0", "message-1"}) == set()
 
 
 def test_rebuild_fans_out_one_message_per_project(

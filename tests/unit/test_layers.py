@@ -75,6 +75,7 @@ STORAGE = [
     "auth.tokens",
     "auth.minted",
     "auth.credentials",
+    "uploads.claims",
     "uploads.publish",
     "publishing.jwks",
     "publishing.publishers",
