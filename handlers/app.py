@@ -31,6 +31,7 @@ from handlers.web import negotiation
 from handlers.web.http import (
     BadRequest,
     Forbidden,
+    HTTPError,
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
@@ -38,6 +39,7 @@ from handlers.web.http import (
     Response,
     ServiceUnavailable,
     Unauthorized,
+    from_error,
     quoted,
     redirect,
     text,
@@ -84,6 +86,24 @@ def route(request: Request, settings: Settings, storage: Storage) -> Response:
     if len(segments) == 2:
         return _file(request, settings, storage, segments[0], segments[1])
     raise NotFound()
+
+
+def view(request: Request, settings: Settings, storage: Storage) -> Response:
+    """The web view (pages for people, ``/project/…``): the same rules of reads as the index."""
+    from handlers.views import site
+
+    path = request.path
+    try:
+        if len(path) > _MAX_PATH or _UNSAFE_PATH.search(path) or ".." in path.split("/"):
+            raise BadRequest("Invalid path: ASCII names and versions only")
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed("Method Not Allowed", READ_METHODS)
+        if not site.is_static(path):
+            _authorize(request, settings, storage, "read")
+        return site.answer(path, storage)
+    except HTTPError as error:  # a person reads these: the view's headers, the plain message
+        answered = from_error(error)
+        return Response(answered.status, answered.body, {**site.headers(), **answered.headers})
 
 
 def _authorize(request: Request, settings: Settings, storage: Storage, scope: str) -> TokenRecord | None:

@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # page reads slice members only: the model loads on the reind
 
 #: Object metadata (``x-amz-meta-html-length``): where the HTML member ends and the JSON one starts.
 HTML_LENGTH_METADATA = "html-length"
+#: The root only: where its JSON member ends, then its view state (JSON) member; the web view's
+#: ``/project/`` HTML member is last. A root without them (written before the web view) has neither.
+JSON_LENGTH_METADATA = "json-length"
+STATE_LENGTH_METADATA = "state-length"
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
@@ -41,6 +45,20 @@ def pack(html: bytes, json_page: bytes) -> tuple[bytes, dict[str, str]]:
     html_member = gzip.compress(html, compresslevel=9, mtime=0)
     json_member = gzip.compress(json_page, compresslevel=9, mtime=0)
     return html_member + json_member, {HTML_LENGTH_METADATA: str(len(html_member))}
+
+
+def pack_root(html: bytes, json_page: bytes, state: bytes, view: bytes) -> tuple[bytes, dict[str, str]]:
+    """The root's object: its two pages, then the web view's state and its ``/project/`` HTML.
+
+    One object, so an event that reads the root (it always does) learns every project's newest
+    version and summary, and writing it renders ``/project/`` for no extra request.
+    """
+    body, meta = pack(html, json_page)
+    state_member = gzip.compress(state, compresslevel=9, mtime=0)
+    view_member = gzip.compress(view, compresslevel=9, mtime=0)
+    meta[JSON_LENGTH_METADATA] = str(len(body) - int(meta[HTML_LENGTH_METADATA]))
+    meta[STATE_LENGTH_METADATA] = str(len(state_member))
+    return body + state_member + view_member, meta
 
 
 def project_page(detail: ProjectDetail) -> tuple[bytes, dict[str, str]]:
@@ -61,7 +79,33 @@ def member(body: bytes, metadata: Mapping[str, str], *, json: bool) -> bytes:
         raise DamagedPage("stored page with an html-length out of range")
     if not body.startswith(_GZIP_MAGIC) or not body[split:].startswith(_GZIP_MAGIC):
         raise DamagedPage("stored page whose members are not gzip streams")
-    return body[split:] if json else body[:split]
+    if not json:
+        return body[:split]
+    end = split + _length(metadata, JSON_LENGTH_METADATA, len(body) - split)
+    return body[split:end]
+
+
+def root_extras(body: bytes, metadata: Mapping[str, str]) -> tuple[bytes, bytes] | None:
+    """The root's view state and ``/project/`` members (gzip), or None for a root without them."""
+    if JSON_LENGTH_METADATA not in metadata:
+        return None
+    start = int(metadata.get(HTML_LENGTH_METADATA, "0")) + _length(metadata, JSON_LENGTH_METADATA, 0)
+    split = start + _length(metadata, STATE_LENGTH_METADATA, 0)
+    if not start < split < len(body) or not body[start:].startswith(_GZIP_MAGIC):
+        raise DamagedPage("stored root whose view members are out of range")
+    if not body[split:].startswith(_GZIP_MAGIC):
+        raise DamagedPage("stored root whose view member is not a gzip stream")
+    return body[start:split], body[split:]
+
+
+def _length(metadata: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        value = int(metadata.get(name, default))
+    except ValueError as error:
+        raise DamagedPage(f"stored page with a bad {name}") from error
+    if value < 0:
+        raise DamagedPage(f"stored page with a negative {name}")
+    return value
 
 
 def inflate(gzipped: bytes) -> bytes:
@@ -96,6 +140,29 @@ def read_project(body: bytes, metadata: Mapping[str, str]) -> StoredProject:
         return StoredProject(files, ProjectStatus(Status(marker["status"]), marker.get("reason")))
     except (KeyError, TypeError, ValueError) as error:
         raise DamagedPage(f"stored project page with a bad project-status: {error}") from error
+
+
+def read_root_state(body: bytes, metadata: Mapping[str, str]) -> dict[NormalizedName, tuple[str, str]]:
+    """What the root keeps for ``/project/``: each project's newest version and summary."""
+    extras = root_extras(body, metadata)
+    if extras is None:
+        return {}
+    try:
+        document = json.loads(inflate(extras[0]))
+        return {
+            NormalizedName(name): (str(entry[0]), str(entry[1]))
+            for name, entry in document["projects"].items()
+            if is_valid_project_name(name) and normalize(name) == name
+        }
+    except (
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+    ) as error:
+        raise DamagedPage(f"stored root with a bad view state: {error}") from error
 
 
 def read_root(body: bytes, metadata: Mapping[str, str]) -> list[NormalizedName]:
