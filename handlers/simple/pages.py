@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from handlers.names import NormalizedName, is_valid_project_name, normalize
+from handlers.views import stored
 
 if TYPE_CHECKING:  # page reads slice members only: the model loads on the reindexer's paths
     from handlers.controls.rules import ProjectStatus
@@ -28,10 +29,6 @@ if TYPE_CHECKING:  # page reads slice members only: the model loads on the reind
 
 #: Object metadata (``x-amz-meta-html-length``): where the HTML member ends and the JSON one starts.
 HTML_LENGTH_METADATA = "html-length"
-#: The root only: where its JSON member ends, then its view state (JSON) member; the web view's
-#: ``/project/`` HTML member is last. A root without them (written before the web view) has neither.
-JSON_LENGTH_METADATA = "json-length"
-STATE_LENGTH_METADATA = "state-length"
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
@@ -54,11 +51,7 @@ def pack_root(html: bytes, json_page: bytes, state: bytes, view: bytes) -> tuple
     version and summary, and writing it renders ``/project/`` for no extra request.
     """
     body, meta = pack(html, json_page)
-    state_member = gzip.compress(state, compresslevel=9, mtime=0)
-    view_member = gzip.compress(view, compresslevel=9, mtime=0)
-    meta[JSON_LENGTH_METADATA] = str(len(body) - int(meta[HTML_LENGTH_METADATA]))
-    meta[STATE_LENGTH_METADATA] = str(len(state_member))
-    return body + state_member + view_member, meta
+    return stored.extend(body, meta, int(meta[HTML_LENGTH_METADATA]), state, view)
 
 
 def project_page(detail: ProjectDetail) -> tuple[bytes, dict[str, str]]:
@@ -81,31 +74,10 @@ def member(body: bytes, metadata: Mapping[str, str], *, json: bool) -> bytes:
         raise DamagedPage("stored page whose members are not gzip streams")
     if not json:
         return body[:split]
-    end = split + _length(metadata, JSON_LENGTH_METADATA, len(body) - split)
-    return body[split:end]
-
-
-def root_extras(body: bytes, metadata: Mapping[str, str]) -> tuple[bytes, bytes] | None:
-    """The root's view state and ``/project/`` members (gzip), or None for a root without them."""
-    if JSON_LENGTH_METADATA not in metadata:
-        return None
-    start = int(metadata.get(HTML_LENGTH_METADATA, "0")) + _length(metadata, JSON_LENGTH_METADATA, 0)
-    split = start + _length(metadata, STATE_LENGTH_METADATA, 0)
-    if not start < split < len(body) or not body[start:].startswith(_GZIP_MAGIC):
-        raise DamagedPage("stored root whose view members are out of range")
-    if not body[split:].startswith(_GZIP_MAGIC):
-        raise DamagedPage("stored root whose view member is not a gzip stream")
-    return body[start:split], body[split:]
-
-
-def _length(metadata: Mapping[str, str], name: str, default: int) -> int:
     try:
-        value = int(metadata.get(name, default))
-    except ValueError as error:
-        raise DamagedPage(f"stored page with a bad {name}") from error
-    if value < 0:
-        raise DamagedPage(f"stored page with a negative {name}")
-    return value
+        return body[split : stored.json_end(metadata, split, len(body))]
+    except stored.DamagedView as error:
+        raise DamagedPage(str(error)) from error
 
 
 def inflate(gzipped: bytes) -> bytes:
@@ -144,7 +116,10 @@ def read_project(body: bytes, metadata: Mapping[str, str]) -> StoredProject:
 
 def read_root_state(body: bytes, metadata: Mapping[str, str]) -> dict[NormalizedName, tuple[str, str]]:
     """What the root keeps for ``/project/``: each project's newest version and summary."""
-    extras = root_extras(body, metadata)
+    try:
+        extras = stored.extras(body, metadata)
+    except stored.DamagedView as error:
+        raise DamagedPage(str(error)) from error
     if extras is None:
         return {}
     try:

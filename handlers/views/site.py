@@ -68,12 +68,12 @@ def _view(storage: Storage, project: str, version: str | None) -> Response:
 
 
 def _projects(storage: Storage) -> Response:
-    from handlers.simple import pages
+    from handlers.views import stored as members
 
     stored = storage.get(layout.ROOT_PAGE_KEY)
     try:
-        extras = pages.root_extras(stored.body, stored.metadata) if stored is not None else None
-    except pages.DamagedPage as error:
+        extras = members.extras(stored.body, stored.metadata) if stored is not None else None
+    except members.DamagedView as error:
         raise ServiceUnavailable("This page is being repaired; try again shortly", 5) from error
     if extras is None:  # nothing indexed yet (or a root from before the web view): no projects
         from handlers.views import render
