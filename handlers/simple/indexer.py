@@ -105,7 +105,7 @@ class Indexer:
                 return False  # nothing to list for a project we never knew
             if files != page.files or page.etag is None:
                 self.catalog.write_page(project, files, page.etag, page.status)
-            settled, status = files, page.status
+                settled, status = files, page.status  # views change only with the page
             return True
 
         if not self._retry(attempt) or settled is None:
