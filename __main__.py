@@ -19,6 +19,7 @@ from components import ServerlessPyPI, ServerlessPyPIArgs, clients
 from components.domain import custom_domain
 from components.exchange import exchange_api
 from components.ratelimit import rate_limit
+from components.views import views_api
 
 NAME = "serverless-pypi"
 STAGE = "simple"
@@ -232,6 +233,9 @@ def main() -> None:
         )
         index_url = domain.index_url
         pulumi.export("domain_target", domain.domain.regional_domain_name)
+        # Pages for people at https://DOMAIN/project/, beside /simple/ (a REST API of their own).
+        views_api(NAME, function=index.api_function, domain=domain.domain, tags=tags)
+        pulumi.export("project_url", domain.index_url.apply(lambda url: url.replace("/simple/", "/project/")))
         if settings.get("trusted_publishing"):
             exchange_api(NAME, function=index.api_function, domain=domain.domain, tags=tags)
             pulumi.export("oidc_audience", settings["oidc_audience"])
