@@ -22,7 +22,7 @@ $(STAMP): requirements.txt requirements-test.txt requirements-dev.txt handlers/r
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## The local index on http://127.0.0.1:8080/simple/ with an embedded S3 and data in .data/; reads are open
+## The local index on http://127.0.0.1:8080/simple/ (pages for people: http://127.0.0.1:8080/project/) with an embedded S3 and data in .data/; reads are open
 ## (options: make run ARGS="--port 9000")
 run: venv
 	DEVSERVER_MAKE_TARGET=run $(BIN)/python -m devserver --public-read $(ARGS)
@@ -38,6 +38,7 @@ tp-demo: venv
 
 ## Lint, type-check and every test (unit, handlers on moto, component on Pulumi mocks, e2e clients)
 test: venv lint typecheck
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || echo "browser tests skipped (no Chromium): sudo apt-get install -y chromium chromium-driver"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The handlers' and units' tests (tests/handlers, tests/unit) on the functions' runtime, python3.13, in a

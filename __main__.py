@@ -22,6 +22,7 @@ from components.domain import custom_domain
 from components.exchange import exchange_api
 from components.integrity import integrity_api
 from components.ratelimit import rate_limit
+from components.views import views_api
 
 NAME = "serverless-pypi"
 STAGE = "simple"
@@ -254,6 +255,9 @@ def main() -> None:
         pulumi.export("domain_target", domain.domain.regional_domain_name)
         # PEP 740 provenance at the host's root (/integrity/...): only a domain has a root to serve it.
         integrity_api(NAME, function=index.api_function, domain=domain.domain, tags=tags)
+        # Pages for people at https://DOMAIN/project/, beside /simple/ (a REST API of their own).
+        views_api(NAME, function=index.api_function, domain=domain.domain, tags=tags)
+        pulumi.export("project_url", domain.index_url.apply(lambda url: url.replace("/simple/", "/project/")))
         if settings.get("trusted_publishing"):
             exchange = exchange_api(
                 NAME,

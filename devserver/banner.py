@@ -53,6 +53,7 @@ class Banner:
         lines = [
             f"serverless-pypi dev server ({mode}): {self.files} file(s) from {self.data}",
             f"  index:  {self.index_url}",
+            f"  browse: {views_url(self.index_url)}",
             f"  S3:     {self.s3_endpoint} (bucket {self.bucket})",
         ]
         if self.public_read:
@@ -96,6 +97,12 @@ class Banner:
                 f"uv pip install --index {UV_INDEX_NAME}={url} NAME",
             ),
         ]
+
+
+def views_url(index_url: str) -> str:
+    """The web view beside the index: ``http://127.0.0.1:8080/project/``."""
+    parts = urlsplit(index_url)
+    return urlunsplit(parts._replace(path="/project/", query="", fragment=""))
 
 
 def with_token(url: str, variable: str = "TOKEN") -> str:

@@ -101,6 +101,10 @@ class MatchedRoute:
     path: str
     #: ``pathParameters.package``: the path below the stage without its slashes at both ends.
     package: str | None
+    #: The stage of the API the resource belongs to (None: the index's, or the exchange's).
+    stage: str | None = None
+    #: The name of the greedy path parameter (``package`` on the index, ``view`` on the web view).
+    parameter: str = "package"
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ def split_target(target: str) -> tuple[str, str]:
 
 def match(method: str, path: str) -> MatchedRoute | None:
     """The resource serving ``method`` on ``path`` (with the stage), or None for a missing route."""
-    exchange = oidc_route(method, path) or integrity_route(method, path)
+    exchange = oidc_route(method, path) or integrity_route(method, path) or view_route(method, path)
     if exchange is not None:
         return exchange
     stage_root = "/" + STAGE
@@ -180,6 +184,19 @@ def integrity_route(method: str, path: str) -> MatchedRoute | None:
     return MatchedRoute(contract.INTEGRITY_RESOURCE, path, None)
 
 
+def view_route(method: str, path: str) -> MatchedRoute | None:
+    """The web view at the host root (``/project/…``): on AWS its own REST API, stage ``project``,
+    mapped at base path ``project`` of the custom domain, resources ``/`` and ``/{view+}`` (GET,
+    HEAD). ``path`` keeps the base path, as API Gateway's does behind a custom domain."""
+    prefix = "/" + contract.VIEWS_BASE_PATH
+    if method not in ("GET", "HEAD") or (path != prefix and not path.startswith(prefix + "/")):
+        return None
+    below = path[len(prefix) :].strip("/")
+    if not below:
+        return MatchedRoute("/", path, None, stage=contract.VIEWS_STAGE)
+    return MatchedRoute(contract.VIEWS_RESOURCE, path, below, stage=contract.VIEWS_STAGE, parameter="view")
+
+
 def to_event(request: HttpRequest, route: MatchedRoute, api: Api, request_id: str) -> dict[str, Any]:
     """The REST v1 proxy event API Gateway builds for ``request`` on ``route``."""
     path, query = split_target(request.target)
@@ -196,7 +213,7 @@ def to_event(request: HttpRequest, route: MatchedRoute, api: Api, request_id: st
         "multiValueHeaders": multi_headers or None,
         "queryStringParameters": params,
         "multiValueQueryStringParameters": multi_params,
-        "pathParameters": None if route.package is None else {"package": route.package},
+        "pathParameters": None if route.package is None else {route.parameter: route.package},
         "stageVariables": None,
         "requestContext": {
             "accountId": ACCOUNT_ID,
@@ -227,7 +244,7 @@ def to_event(request: HttpRequest, route: MatchedRoute, api: Api, request_id: st
             "requestTimeEpoch": int(now * 1000),
             "resourceId": api.resource_ids.get(route.resource, "oidc00"),
             "resourcePath": route.resource,
-            "stage": STAGE if route.resource in ROUTES else _other_stage(route.resource),
+            "stage": route.stage or (STAGE if route.resource in ROUTES else _other_stage(route.resource)),
         },
         # Binary media type "*/*": every body reaches the Lambda base64-encoded.
         "body": base64.b64encode(request.body).decode("ascii") if request.body else None,

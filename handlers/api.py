@@ -42,7 +42,9 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
         request = Request.from_event(event)
         settings = config.load()
         resource = event.get("resource")  # an object, and a string or None: Request.from_event said so
-        if resource in contract.OIDC_ROUTES:  # the trusted publishing exchange's own REST API
+        if _stage(event) == contract.VIEWS_STAGE:  # the web view's own REST API (pages for people)
+            response = encode(app.view(request, settings, Storage(clients.s3(), settings.bucket)), request)
+        elif resource in contract.OIDC_ROUTES:  # the trusted publishing exchange's own REST API
             from handlers.publishing import exchange
 
             response = exchange.route(request, str(resource), Storage(clients.s3(), settings.bucket))
@@ -64,6 +66,11 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
         response = text(500, "Internal Server Error")
     _log_access(event, context, request, response, started)
     return to_proxy(response, request)
+
+
+def _stage(event: Any) -> object:
+    context = event.get("requestContext") if isinstance(event, dict) else None
+    return context.get("stage") if isinstance(context, dict) else None
 
 
 def _log_access(

@@ -37,6 +37,7 @@ from handlers.web import negotiation
 from handlers.web.http import (
     BadRequest,
     Forbidden,
+    HTTPError,
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
@@ -44,6 +45,7 @@ from handlers.web.http import (
     Response,
     ServiceUnavailable,
     Unauthorized,
+    from_error,
     quoted,
     redirect,
     text,
@@ -99,6 +101,24 @@ def route(request: Request, settings: Settings, storage: Storage) -> Response:
 
 #: How to make a token: the admin CLI as it runs from a clone's root (every 401 that had a password).
 _MAKE_ONE = "Make one with `.venv/bin/python -m admin --bucket BUCKET token create --name NAME --scope read`."
+
+
+def view(request: Request, settings: Settings, storage: Storage) -> Response:
+    """The web view (pages for people, ``/project/…``): the same rules of reads as the index."""
+    from handlers.views import site
+
+    path = request.path
+    try:
+        if len(path) > _MAX_PATH or _UNSAFE_PATH.search(path) or ".." in path.split("/"):
+            raise BadRequest("Invalid path: ASCII names and versions only")
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed("Method Not Allowed", READ_METHODS)
+        if not site.is_static(path):
+            _authorize(request, settings, storage, "read")
+        return site.answer(path, storage)
+    except HTTPError as error:  # a person reads these: the view's headers, the plain message
+        answered = from_error(error)
+        return Response(answered.status, answered.body, {**site.headers(), **answered.headers})
 
 
 def _authorize(request: Request, settings: Settings, storage: Storage, scope: str) -> TokenRecord | None:

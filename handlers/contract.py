@@ -81,3 +81,12 @@ SIGSTORE_ENVIRONMENT: Final = {
     "XDG_CACHE_HOME": f"{_LAMBDA_TMP}/.cache",
     "XDG_DATA_HOME": f"{_LAMBDA_TMP}/.local/share",
 }
+
+# -- the web view: served at the host root, ``/project/*`` ---------------------------------------
+#: The custom domain's base path of the web view's own REST API, and that API's stage (the same
+#: name, so the dev server's ``/project/`` and the domain's are one path). The API function tells a
+#: view's event by this stage.
+VIEWS_BASE_PATH: Final = "project"
+VIEWS_STAGE: Final = "project"
+#: The web view API's proxy resource below its root ``/``.
+VIEWS_RESOURCE: Final = "/{view+}"

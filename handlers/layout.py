@@ -33,6 +33,11 @@ ROOT_PAGE_KEY = GENERATED_PREFIX + "root"
 PROJECTS_PREFIX = GENERATED_PREFIX + "projects/"
 METADATA_PREFIX = GENERATED_PREFIX + "metadata/"
 TOKENS_PREFIX = GENERATED_PREFIX + "tokens/"
+#: The web view's pages for people (``/project/NAME/`` and ``/project/NAME/VERSION/``), rendered by
+#: the reindexer; ``/project/`` itself is a member of the root object.
+VIEWS_PREFIX = GENERATED_PREFIX + "views/"
+#: The key below a project's views that holds its latest view (a version never starts with ``_``).
+LATEST_VIEW = "_latest"
 #: Operators' controls (statuses, reserved namespaces): written by the admin CLI only, never by a
 #: function. Status changes raise events (the event rule lets this one prefix through).
 OPERATOR_PREFIX = GENERATED_PREFIX + "operator/"
@@ -62,6 +67,15 @@ def provenance_key(file_key: str) -> str:
     'foo/foo-1.0.tar.gz.provenance'
     """
     return file_key + PROVENANCE_SUFFIX
+
+
+def view_key(project: str, version: str | None = None) -> str:
+    """Key of a project's web view: of one version, or (None) of its newest version not yanked.
+
+    >>> view_key("foo"), view_key("foo", "1.0")
+    ('.pypi/views/foo/_latest', '.pypi/views/foo/1.0')
+    """
+    return f"{VIEWS_PREFIX}{project}/{version or LATEST_VIEW}"
 
 
 def token_key(token_hash: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import tarfile
 import zipfile
 import zlib
@@ -69,6 +70,10 @@ class CoreMetadata:
     version: str
     #: ``Requires-Python``, or None when absent.
     requires_python: str | None
+    #: ``Summary`` (one line), or None when absent.
+    summary: str | None = None
+    #: ``Description-Content-Type`` (how the web view renders the description), or None.
+    description_content_type: str | None = None
 
 
 def parse(data: bytes) -> CoreMetadata:
@@ -85,7 +90,38 @@ def from_fields(headers: dict[str, list[str]]) -> CoreMetadata:
     name, version = _first(headers, "name"), _first(headers, "version")
     if not name or not version:
         raise InvalidDistribution("core metadata without Name and Version")
-    return CoreMetadata(name=name, version=version, requires_python=_first(headers, "requires-python"))
+    return CoreMetadata(
+        name=name,
+        version=version,
+        requires_python=_first(headers, "requires-python"),
+        summary=_first(headers, "summary"),
+        description_content_type=_first(headers, "description-content-type"),
+    )
+
+
+def description(data: bytes) -> str:
+    """The long description: the message body (Metadata 2.1+), else the ``Description`` field with
+    its continuation lines unfolded (``8 spaces`` or ``       |`` prefixes, as setuptools wrote them).
+
+    >>> description(b"Name: a\\nVersion: 1\\n\\n# Title\\n")
+    '# Title\\n'
+    >>> description(b"Name: a\\nDescription: one\\n        two\\n")
+    'one\\ntwo'
+    """
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    head, _, body = text.partition("\n\n")
+    if body.strip():
+        return body
+    lines = head.split("\n")
+    for index, line in enumerate(lines):
+        if line.lower().startswith("description:"):
+            found = [line.split(":", 1)[1].strip()]
+            for more in lines[index + 1 :]:
+                if not more[:1].isspace():
+                    break
+                found.append(re.sub(r"^ {8}\|?|^ {7}\|", "", more))
+            return "\n".join(found)
+    return ""
 
 
 def fields(data: bytes) -> dict[str, list[str]]:

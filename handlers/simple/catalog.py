@@ -64,6 +64,8 @@ class Root(_Stored):
     projects: list[NormalizedName] = field(default_factory=list)
     etag: str | None = None
     damaged_etag: str | None = None
+    #: For the web view's ``/project/``: each project's newest version not yanked, and its summary.
+    latest: dict[NormalizedName, tuple[str, str]] = field(default_factory=dict)
 
 
 class Catalog:
@@ -148,17 +150,37 @@ class Catalog:
         if stored is None:
             return Root()
         try:
-            return Root(pages.read_root(stored.body, stored.metadata), stored.etag)
+            projects = pages.read_root(stored.body, stored.metadata)
+            latest = pages.read_root_state(stored.body, stored.metadata)
+            return Root(projects, stored.etag, latest=latest)
         except pages.DamagedPage as error:
             log.error("the root is damaged (%s); it is rebuilt from a listing of the bucket", error)
             return Root(damaged_etag=stored.etag)
 
-    def write_root(self, projects: list[NormalizedName], etag: str | None) -> None:
-        """Store the root listing ``projects``, conditional on ``etag``, then its ``index.html`` copy."""
-        from handlers.simple import render  # only the reindexer renders: page reads never load it
+    def write_root(
+        self,
+        projects: list[NormalizedName],
+        etag: str | None,
+        latest: Mapping[NormalizedName, tuple[str, str]] | None = None,
+        *,
+        compat: bool = True,
+    ) -> None:
+        """Store the root listing ``projects``, conditional on ``etag``, then its ``index.html`` copy
+        (``compat=False``: the list is unchanged, only the web view's ``latest`` entries changed).
 
+        ``latest`` (each project's newest version and summary) is kept for ``/project/``, which is
+        rendered here into the same object.
+        """
+        import json
+
+        from handlers.simple import render  # only the reindexer renders: page reads never load it
+        from handlers.views import render as views
+
+        kept = {name: latest[name] for name in projects if latest and name in latest}
+        state = json.dumps({"projects": kept}, sort_keys=True, separators=(",", ":")).encode()
+        listed = [views.Listed(name, *kept.get(name, ("", ""))) for name in projects]
         html = render.root_html(projects)
-        body, meta = pages.pack(html, render.root_json(projects))
+        body, meta = pages.pack_root(html, render.root_json(projects), state, views.list_view(listed))
         self.storage.put(
             layout.ROOT_PAGE_KEY,
             body,
@@ -169,7 +191,8 @@ class Catalog:
         )
         # The original module's root page, for tools that read the bucket directly. Written after
         # the root it copies; two racing writers may leave it one change behind until the next.
-        self.storage.put(layout.COMPAT_ROOT_KEY, html, content_type="text/html; charset=utf-8")
+        if compat:
+            self.storage.put(layout.COMPAT_ROOT_KEY, html, content_type="text/html; charset=utf-8")
 
 
 #: Most requests the prefix search of :meth:`Catalog.holds_files` makes before it fails closed; a miss

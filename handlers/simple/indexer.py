@@ -8,7 +8,11 @@ made after every earlier write, and two reindexes of one project at once lose no
 
 Cost of one upload event (S3 requests): root GET, page GET (only for a known project), the file's GET
 (one, whole or its tail), the ``.metadata`` PUT (wheels), the page PUT, and for a new project the root
-PUT and ``index.html`` PUT: 5 for a known project, 6 for a new one.
+PUT and ``index.html`` PUT: 5 for a known project, 6 for a new one. The web view adds the version's
+view PUT and the latest view PUT, and the root PUT when the project's newest version or summary
+changed (the root carries ``/project/``; its ``index.html`` copy is written only when the list of
+projects changes): 8 for both; one more GET (another version's ``.metadata``) only when the newest
+version is not the one uploaded, which then leaves the root as it is.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from handlers.layout import package_key
 from handlers.names import NormalizedName, is_valid_project_name, normalize
 from handlers.simple.catalog import Catalog, Page, Root
 from handlers.simple.model import FileFacts, format_upload_time
+from handlers.simple.viewer import Entry, Viewer
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -63,6 +68,7 @@ class Indexer:
         self.storage = storage
         self.catalog = Catalog(storage)
         self.registry = Registry(storage)
+        self.viewer = Viewer(storage)
         self._sleep = sleep
 
     # -- events -------------------------------------------------------------------------------
@@ -74,10 +80,16 @@ class Indexer:
             by_key[change.key] = change if earlier is None else earlier.merged_with(change)
         root = self.catalog.read_root()
         attempts = 0
+        # What the last attempt settled on, for the web view: the files, the status, and the core
+        # metadata read on the way (by version), so no view needs another read of those files.
+        settled: dict[str, FileFacts] | None = None
+        status = ACTIVE
+        read: dict[str, bytes] = {}
 
         def attempt() -> bool:
-            nonlocal attempts
+            nonlocal attempts, settled, status
             attempts += 1
+            settled = None
             # A project the root does not list has, nearly always, no page: the first attempt skips
             # the GET and creates the page with If-None-Match, which fails if it exists after all.
             skip_read = attempts == 1 and not root.damaged and project not in root.projects
@@ -85,7 +97,8 @@ class Indexer:
             if page.damaged:
                 # The page cannot say what was listed: rebuild it from every folder of the project.
                 folders = self.catalog.folders_of(project)
-                self._reindex_from(project, self.list_project(folders), page, self.registry.status(project))
+                status = self.registry.status(project)
+                settled = self._reindex_from(project, self.list_project(folders), page, status)
                 return True
             if not page.status.status.offers_files:
                 # Quarantined: nothing is listed; setting it active again relists all. An earlier
@@ -94,7 +107,7 @@ class Indexer:
                 return True
             files = dict(page.files)
             for key, change in by_key.items():
-                facts = self._observe(project, change, files.get(key))
+                facts = self._observe(project, change, files.get(key), read)
                 if facts is None:
                     files.pop(key, None)
                 else:
@@ -103,13 +116,22 @@ class Indexer:
                 return False  # nothing to list for a project we never knew
             if files != page.files or page.etag is None:
                 self.catalog.write_page(project, files, page.etag, page.status)
+                settled, status = files, page.status  # views change only with the page
             return True
 
-        if self._retry(attempt) and (root.damaged or project not in root.projects):
-            self._list_in_root(project, root)
+        if not self._retry(attempt) or settled is None:
+            return
+        touched = {v for key in by_key if (v := _version_of(key))}
+        entry = self.viewer.write_event(project, settled, status, touched, read)
+        if root.damaged or project not in root.projects or root.latest.get(project) != entry:
+            self._list_in_root(project, root, entry)
 
     def _observe(
-        self, project: NormalizedName, change: Change, current: FileFacts | None
+        self,
+        project: NormalizedName,
+        change: Change,
+        current: FileFacts | None,
+        read: dict[str, bytes] | None = None,
     ) -> FileFacts | None:
         """The facts of ``change.key`` as S3 holds it now (None: gone or not a package)."""
         if current is not None and change.kind is Kind.CREATED and change.etag == current.etag:
@@ -117,10 +139,15 @@ class Indexer:
         if current is not None and change.kind is Kind.TAGS:
             tags = self.storage.tags(change.key)
             return None if tags is None else replace(current, yanked=tags.get(layout.YANK_TAG))
-        return self._read_facts(project, change.key, change.size, current)
+        return self._read_facts(project, change.key, change.size, current, read)
 
     def _read_facts(
-        self, project: NormalizedName, key: str, size: int | None, current: FileFacts | None
+        self,
+        project: NormalizedName,
+        key: str,
+        size: int | None,
+        current: FileFacts | None,
+        read: dict[str, bytes] | None = None,
     ) -> FileFacts | None:
         parts = package_key(key)
         if parts is None:
@@ -129,10 +156,15 @@ class Indexer:
         if opened is None:
             return None
         with opened:
-            return self._facts_of(project, parts[1], opened, current)
+            return self._facts_of(project, parts[1], opened, current, {} if read is None else read)
 
     def _facts_of(
-        self, project: NormalizedName, filename: str, opened: OpenedObject, current: FileFacts | None
+        self,
+        project: NormalizedName,
+        filename: str,
+        opened: OpenedObject,
+        current: FileFacts | None,
+        read: dict[str, bytes],
     ) -> FileFacts | None:
         info = opened.info
         tags = self.storage.tags(info.key) if info.tag_count else {}
@@ -148,13 +180,18 @@ class Indexer:
             if core is not None:
                 metadata_bytes, requires_python = core
                 metadata_sha256 = hashlib.sha256(metadata_bytes).hexdigest()
+                read.setdefault(_version_of(filename) or "", metadata_bytes)
                 self.storage.put(
                     layout.metadata_key(project, filename),
                     metadata_bytes,
                     content_type="text/plain; charset=utf-8",
                 )
-        elif opened.complete and requires_python is None:
-            requires_python = self._sdist_requires_python(opened, filename)
+        elif opened.complete:
+            pkg_info = self._sdist_metadata(opened, filename)
+            if pkg_info is not None:
+                read.setdefault(_version_of(filename) or "", pkg_info)
+                if requires_python is None:
+                    requires_python = _requires_python(pkg_info)
         return FileFacts(
             filename=filename,
             key=info.key,
@@ -180,10 +217,12 @@ class Indexer:
             log.warning("no core metadata for %s: %s", opened.info.key, error)
             return None
 
-    def _sdist_requires_python(self, opened: OpenedObject, filename: str) -> str | None:
+    def _sdist_metadata(self, opened: OpenedObject, filename: str) -> bytes | None:
         try:
             data = core_metadata.read_sdist_metadata(opened.file, filename)
-            return core_metadata.parse(data).requires_python if data else None
+            if data is not None:
+                core_metadata.parse(data)  # only readable metadata is kept
+            return data
         except core_metadata.InvalidDistribution as error:
             log.warning("no PKG-INFO for %s: %s", opened.info.key, error)
             return None
@@ -198,30 +237,36 @@ class Indexer:
         *,
         list_in_root: bool = True,
         status: ProjectStatus | None = None,
-    ) -> None:
+    ) -> Entry | None:
         """Rebuild one project's page from its listed objects (reusing facts of unchanged files).
 
         ``list_in_root=False`` when the caller writes the root itself (a rebuild done in place);
-        ``status`` when the caller read it already (else one GET).
+        ``status`` when the caller read it already (else one GET). Returns the project's entry for
+        the web view's ``/project/`` (newest version and summary).
         """
         objects = [obj for obj in listed if package_key(obj.key) is not None]
         known = self.registry.status(project) if status is None else status
-        self._retry(lambda: self._reindex_from(project, objects, self.catalog.read_page(project), known))
+        files = self._retry(
+            lambda: self._reindex_from(project, objects, self.catalog.read_page(project), known)
+        )
+        entry = self.viewer.write_all(project, files, known)
         if list_in_root:
             root = self.catalog.read_root()
-            if root.damaged or project not in root.projects:
-                self._list_in_root(project, root)
+            if root.damaged or project not in root.projects or root.latest.get(project) != entry:
+                self._list_in_root(project, root, entry)
+        return entry
 
     def _reindex_from(
         self, project: NormalizedName, listed: Iterable[ListedObject], page: Page, status: ProjectStatus
-    ) -> None:
+    ) -> dict[str, FileFacts]:
+        """Write the page from ``listed``; returns the files it lists (none when quarantined)."""
         if page.damaged:
             log.warning("rebuilding the damaged page of %s from its package files", project)
         if not status.status.offers_files:
             if page.status != status or page.etag is None:
                 self.catalog.write_page(project, {}, page.write_etag, status)
             self._drop_metadata(project)
-            return
+            return {}
         files: dict[str, FileFacts] = {}
         for obj in listed:
             if package_key(obj.key) is None:
@@ -235,6 +280,7 @@ class Indexer:
                 files[obj.key] = facts
         if files != page.files or page.etag is None or page.status != status:
             self.catalog.write_page(project, files, page.write_etag, status)
+        return files
 
     def _drop_metadata(self, project: NormalizedName, changed: Iterable[str] | None = None) -> None:
         """Delete ``project``'s ``.metadata`` objects: those of the ``changed`` wheels, else all (one
@@ -254,11 +300,14 @@ class Indexer:
         gets its page, so a status set ahead of the first upload holds."""
         status = self.registry.status(project)
         objects = self.list_project(self.catalog.folders_of(project))
-        self._retry(lambda: self._reindex_from(project, objects, self.catalog.read_page(project), status))
+        files = self._retry(
+            lambda: self._reindex_from(project, objects, self.catalog.read_page(project), status)
+        )
+        entry = self.viewer.write_all(project, files, status)
         if any(package_key(obj.key) for obj in objects):
             root = self.catalog.read_root()
-            if root.damaged or project not in root.projects:
-                self._list_in_root(project, root)
+            if root.damaged or project not in root.projects or root.latest.get(project) != entry:
+                self._list_in_root(project, root, entry)
 
     def list_project(self, folders: Iterable[str]) -> list[ListedObject]:
         """The objects in the given folders (the spellings of one project): bounded by it."""
@@ -282,23 +331,24 @@ class Indexer:
                 listing.setdefault(name, []).append(obj)
                 folders.setdefault(name, set()).add(parts[0])
         projects = sorted(listing)
+        entries: dict[NormalizedName, Entry | None] = {}
         if fan_out is not None:
             fan_out([(name, sorted(folders[name])) for name in projects])
         else:
             statuses = self.registry.statuses()  # one listing, not a GET per project
             with ThreadPoolExecutor(REBUILD_THREADS) as pool:
-                jobs = [
+                jobs = {
                     pool.submit(
                         self.reindex_project,
                         n,
                         listing[n],
                         list_in_root=False,
                         status=statuses.get(n, ACTIVE),
-                    )
+                    ): n
                     for n in projects
-                ]
+                }
                 for done, job in enumerate(as_completed(jobs), 1):
-                    job.result()
+                    entries[jobs[job]] = job.result()
                     if progress is not None:
                         progress(done, len(jobs))
         # Projects with a page or a root entry but no folder in the listing: gone, or created by an
@@ -316,7 +366,10 @@ class Indexer:
             # Merged with the root as it is now, so a project an event added meanwhile stays.
             current = self.catalog.read_root()
             projects = sorted((set(current.projects) - dropped) | set(listing))
-            self.catalog.write_root(projects, current.write_etag)
+            latest = {**current.latest, **{n: e for n, e in entries.items() if e is not None}}
+            for name in [n for n, e in entries.items() if e is None]:
+                latest.pop(name, None)
+            self.catalog.write_root(projects, current.write_etag, latest)
 
         self._retry(write_root)
         return len(projects)
@@ -326,15 +379,21 @@ class Indexer:
         return any(self.storage.exists(key) for key in self.catalog.published_files(project))
 
     # -- the root ----------------------------------------------------------------------------------
-    def _list_in_root(self, project: NormalizedName, root: Root) -> None:
+    def _list_in_root(self, project: NormalizedName, root: Root, entry: Entry | None) -> None:
+        """List ``project`` in the root, with ``entry`` (newest version, summary) for ``/project/``."""
         known = [root]  # the first attempt reuses the root read at the start of the event
 
         def attempt() -> None:
             current = known.pop() if known else self.catalog.read_root()
             if current.damaged:
                 self._repair_root(current)
-            elif project not in current.projects:
-                self.catalog.write_root(sorted({*current.projects, project}), current.etag)
+            elif project not in current.projects or current.latest.get(project) != entry:
+                latest = {n: e for n, e in current.latest.items() if n != project}
+                if entry is not None:
+                    latest[project] = entry
+                new = project not in current.projects
+                projects = sorted({*current.projects, project})
+                self.catalog.write_root(projects, current.etag, latest, compat=new)
 
         self._retry(attempt)
 
@@ -352,3 +411,17 @@ class Indexer:
                 # Someone else wrote first: back off a little (with jitter) and start over.
                 self._sleep(random.uniform(0, 0.05 * 2**number))  # noqa: S311
         raise RuntimeError(f"gave up after {MAX_ATTEMPTS} conflicting writes")
+
+
+def _version_of(key: str) -> str | None:
+    """The version a package key's filename carries (None when it has none)."""
+    from handlers.names import version_of
+
+    return version_of(key.rsplit("/", 1)[-1])
+
+
+def _requires_python(data: bytes) -> str | None:
+    try:
+        return core_metadata.parse(data).requires_python
+    except core_metadata.InvalidDistribution:
+        return None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from handlers.names import NormalizedName, is_valid_project_name, normalize
+from handlers.views import stored
 
 if TYPE_CHECKING:  # page reads slice members only: the model loads on the reindexer's paths
     from handlers.controls.rules import ProjectStatus
@@ -44,6 +45,16 @@ def pack(html: bytes, json_page: bytes) -> tuple[bytes, dict[str, str]]:
     html_member = gzip.compress(html, compresslevel=9, mtime=0)
     json_member = gzip.compress(json_page, compresslevel=9, mtime=0)
     return html_member + json_member, {HTML_LENGTH_METADATA: str(len(html_member))}
+
+
+def pack_root(html: bytes, json_page: bytes, state: bytes, view: bytes) -> tuple[bytes, dict[str, str]]:
+    """The root's object: its two pages, then the web view's state and its ``/project/`` HTML.
+
+    One object, so an event that reads the root (it always does) learns every project's newest
+    version and summary, and writing it renders ``/project/`` for no extra request.
+    """
+    body, meta = pack(html, json_page)
+    return stored.extend(body, meta, int(meta[HTML_LENGTH_METADATA]), state, view)
 
 
 def project_page(detail: ProjectDetail) -> tuple[bytes, dict[str, str]]:
@@ -70,7 +81,12 @@ def member(body: bytes, metadata: Mapping[str, str], *, json: bool) -> bytes:
         raise DamagedPage("stored page with an html-length out of range")
     if not body.startswith(_GZIP_MAGIC) or not body[split:].startswith(_GZIP_MAGIC):
         raise DamagedPage("stored page whose members are not gzip streams")
-    return body[split:] if json else body[:split]
+    if not json:
+        return body[:split]
+    try:
+        return body[split : stored.json_end(metadata, split, len(body))]
+    except stored.DamagedView as error:
+        raise DamagedPage(str(error)) from error
 
 
 def inflate(gzipped: bytes) -> bytes:
@@ -105,6 +121,32 @@ def read_project(body: bytes, metadata: Mapping[str, str]) -> StoredProject:
         return StoredProject(files, ProjectStatus(Status(marker["status"]), marker.get("reason")))
     except (KeyError, TypeError, ValueError) as error:
         raise DamagedPage(f"stored project page with a bad project-status: {error}") from error
+
+
+def read_root_state(body: bytes, metadata: Mapping[str, str]) -> dict[NormalizedName, tuple[str, str]]:
+    """What the root keeps for ``/project/``: each project's newest version and summary."""
+    try:
+        extras = stored.extras(body, metadata)
+    except stored.DamagedView as error:
+        raise DamagedPage(str(error)) from error
+    if extras is None:
+        return {}
+    try:
+        document = json.loads(inflate(extras[0]))
+        return {
+            NormalizedName(name): (str(entry[0]), str(entry[1]))
+            for name, entry in document["projects"].items()
+            if is_valid_project_name(name) and normalize(name) == name
+        }
+    except (
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+    ) as error:
+        raise DamagedPage(f"stored root with a bad view state: {error}") from error
 
 
 def read_root(body: bytes, metadata: Mapping[str, str]) -> list[NormalizedName]:

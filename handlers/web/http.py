@@ -195,6 +195,9 @@ def route_path(event: Any) -> str:
     package = parameters.get("package") if isinstance(parameters, Mapping) else None
     if resource == "/{package+}" and isinstance(package, str) and package:
         return "/" + package + ("/" if raw_path.endswith("/") else "")
+    view = parameters.get("view") if isinstance(parameters, Mapping) else None
+    if resource == "/{view+}" and isinstance(view, str) and view:  # the web view's own API
+        return "/" + view + ("/" if raw_path.endswith("/") else "")
     return raw_path
 
 

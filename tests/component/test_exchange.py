@@ -17,6 +17,8 @@ from handlers.publishing.oidc import GITHUB_ISSUER
 from tests.support.pulumi_mocks import Graph
 from tests.support.stack import run_stack
 
+#: The REST APIs beside the index's: the exchange, the Integrity API and the web view.
+OTHER_APIS = ("serverless-pypi-oidc", "serverless-pypi-integrity", "serverless-pypi-views")
 API = "aws:apigateway/restApi:RestApi"
 RESOURCE = "aws:apigateway/resource:Resource"
 METHOD = "aws:apigateway/method:Method"
@@ -137,12 +139,30 @@ def test_the_index_routes_are_the_same_with_and_without_trusted_publishing(
         return sorted(
             (m.name, m.inputs["httpMethod"])
             for m in graph.of_type(METHOD)
-            # The Integrity API's own methods (with a domain) are held by tests/component/test_integrity.py.
-            if not m.name.startswith(("serverless-pypi-oidc", "serverless-pypi-integrity"))
+            # The Integrity API's and the views' own methods (with a domain) are held by their own tests.
+            if not m.name.startswith(
+                ("serverless-pypi-oidc", "serverless-pypi-integrity", "serverless-pypi-views")
+            )
         )
 
     assert index_routes(with_domain) == index_routes(without_domain)
     assert not _oidc(without_domain, API) and not _oidc(without_domain, PERMISSION)
+
+
+def test_the_web_view_has_its_own_api_mapped_at_project(with_domain: Graph, without_domain: Graph) -> None:
+    views = with_domain.one(MAPPING, "serverless-pypi-views-mapping")
+    assert views.inputs["basePath"] == contract.VIEWS_BASE_PATH == "project"
+    assert views.inputs["restApi"] == with_domain.one(API, "serverless-pypi-views").id
+    assert views.inputs["stageName"] == contract.VIEWS_STAGE
+    methods = sorted(
+        (m.name, m.inputs["httpMethod"])
+        for m in with_domain.of_type(METHOD)
+        if m.name.startswith("serverless-pypi-views")
+    )
+    assert [method for _, method in methods] == ["GET", "HEAD", "GET", "HEAD"]
+    assert with_domain.outputs["project_url"] == "https://pypi.example.com/project/"
+    # Without a domain there is no web view on AWS (it shares the host with /simple/).
+    assert not [m for m in without_domain.of_type(METHOD) if m.name.startswith("serverless-pypi-views")]
 
 
 def test_the_api_function_gets_the_audience_and_issuers(with_domain: Graph, without_domain: Graph) -> None:

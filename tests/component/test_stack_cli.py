@@ -186,7 +186,10 @@ def test_a_new_api_function_redeploys_every_api() -> None:
     before = run_stack(DOMAIN)
     after = run_stack({**DOMAIN, "apiFunctionName": "pypi-api"})
     deployments = {d.name: d for d in before.of_type(DEPLOYMENT)}
-    assert set(deployments) == {"serverless-pypi", "serverless-pypi-oidc", "serverless-pypi-integrity"}
+    apis = ("", "-oidc", "-integrity", "-views")  # the index, the exchange, the Integrity API, the view
+    assert set(deployments) == {f"serverless-pypi{suffix}" for suffix in apis}
+        f"serverless-pypi{suffix}" for suffix in ("", "-oidc", "-integrity", "-views")
+    }
     for name, old in deployments.items():
         new = after.one(DEPLOYMENT, name)
         # Either replaces the deployment; a new description would be an update in place.

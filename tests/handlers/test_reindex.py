@@ -50,21 +50,32 @@ def seeded(index: Index) -> Index:
     return index
 
 
-def test_upload_event_to_a_known_project_costs_five_requests(seeded: Index) -> None:
+def test_upload_event_to_a_known_project_costs_eight_requests(seeded: Index) -> None:
     event = upload(seeded, "proj1/proj1-2.0-py3-none-any.whl", make_wheel("proj1", "2.0"))
     reindex.handler(event, None)
     # The documented cost (handlers/simple/indexer.py): root GET, page GET, the file's GET, the .metadata
-    # PUT, the page PUT.
-    assert seeded.counter.calls == {"GetObject": 3, "PutObject": 2}, seeded.counter.calls
+    # PUT, the page PUT; the web view: the version's view PUT, the latest view PUT, the root PUT
+    # (the newest version changed; index.html is not rewritten: the list of projects is the same).
+    assert seeded.counter.calls == {"GetObject": 3, "PutObject": 5}, seeded.counter.calls
     assert "ListObjectsV2" not in seeded.counter.calls
     assert filenames(seeded, "proj1") == ["proj1-1.0-py3-none-any.whl", "proj1-2.0-py3-none-any.whl"]
 
 
-def test_upload_event_of_a_new_project_costs_six_requests(seeded: Index) -> None:
+def test_upload_of_an_older_version_reads_the_newest_metadata_and_leaves_the_root(seeded: Index) -> None:
+    reindex.handler(upload(seeded, "proj1/proj1-2.0-py3-none-any.whl", make_wheel("proj1", "2.0")), None)
+    seeded.counter.reset()
+    reindex.handler(upload(seeded, "proj1/proj1-1.5-py3-none-any.whl", make_wheel("proj1", "1.5")), None)
+    # Root GET, page GET, file GET, .metadata PUT, page PUT, 1.5's view PUT, 2.0's .metadata GET for
+    # the latest view, its PUT; the root's entry (2.0) is unchanged.
+    assert seeded.counter.calls == {"GetObject": 4, "PutObject": 4}, seeded.counter.calls
+
+
+def test_upload_event_of_a_new_project_costs_eight_requests(seeded: Index) -> None:
     event = upload(seeded, "Brand.New/brand_new-0.1-py3-none-any.whl", make_wheel("brand-new", "0.1"))
     reindex.handler(event, None)
-    # Root GET, the file's GET, the .metadata PUT, the page PUT (created), the root PUT, index.html.
-    assert seeded.counter.calls == {"GetObject": 2, "PutObject": 4}, seeded.counter.calls
+    # Root GET, the file's GET, the .metadata PUT, the page PUT (created), the version's view PUT, the
+    # latest view PUT, the root PUT (with /project/), index.html.
+    assert seeded.counter.calls == {"GetObject": 2, "PutObject": 6}, seeded.counter.calls
     assert "ListObjectsV2" not in seeded.counter.calls
     assert filenames(seeded, "brand-new") == ["brand_new-0.1-py3-none-any.whl"]
     root = json.loads(body_of(seeded.get("/", accept=JSON)))
@@ -269,7 +280,8 @@ def test_sqs_batch_groups_by_project_and_reports_failures(
     assert result == {"batchItemFailures": [{"itemIdentifier": "message-3"}]}
     assert len(filenames(seeded, "batch")) == 3
     # Three events of one project: one page read and one page write, not three.
-    assert seeded.counter.calls["PutObject"] == 3 + 1 + 2  # metadata x3, the page, root + index.html
+    # metadata x3, the page, the three versions' views and the latest, root + index.html
+    assert seeded.counter.calls["PutObject"] == 3 + 1 + 3 + 1 + 2
 
 
 def test_a_body_that_never_parses_is_dropped_and_the_good_message_applied(seeded: Index) -> None:
