@@ -188,8 +188,6 @@ def test_a_new_api_function_redeploys_every_api() -> None:
     deployments = {d.name: d for d in before.of_type(DEPLOYMENT)}
     apis = ("", "-oidc", "-integrity", "-views")  # the index, the exchange, the Integrity API, the view
     assert set(deployments) == {f"serverless-pypi{suffix}" for suffix in apis}
-        f"serverless-pypi{suffix}" for suffix in ("", "-oidc", "-integrity", "-views")
-    }
     for name, old in deployments.items():
         new = after.one(DEPLOYMENT, name)
         # Either replaces the deployment; a new description would be an update in place.
