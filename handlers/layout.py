@@ -69,7 +69,12 @@ def raises_events(key: str) -> bool:
 
 def is_generated(key: str) -> bool:
     """True for keys the reindexer owns (never a package, never an event source)."""
-    return key.startswith(GENERATED_PREFIX) or key == COMPAT_ROOT_KEY or key.startswith(EXCHANGE_PREFIX)
+    return (
+        key.startswith(GENERATED_PREFIX)
+        or key == COMPAT_ROOT_KEY
+        or key.startswith(EXCHANGE_PREFIX)
+        or key.startswith(PROXY_PREFIX)
+    )
 
 
 def package_key(key: str) -> tuple[str, str] | None:
@@ -119,3 +124,15 @@ def jti_key(issuer: str, jti: str) -> str:
     import hashlib
 
     return JTI_PREFIX + hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()
+
+
+# -- the fallback proxy (handlers/proxy/) ------------------------------------------------------------
+#: What the API function writes in proxy mode, and nothing else there: upstream pages after the policy.
+#: Outside the generated prefix (only the reindexer writes there) and never a project folder.
+PROXY_PREFIX = ".pypi-proxy/"
+PROXY_PAGES_PREFIX = PROXY_PREFIX + "pages/"
+
+
+def proxy_page_key(project: str) -> str:
+    """Key of an upstream project's cached page (both formats, like our own), by normalized name."""
+    return PROXY_PAGES_PREFIX + project

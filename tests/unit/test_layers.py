@@ -33,6 +33,7 @@ PARTS = [
     "auth",
     "uploads",
     "publishing",
+    "proxy",
     "app",
     "api",
     "reindex",
@@ -54,6 +55,9 @@ PURE = [
     "simple.render",
     "simple.pages",
     "publishing.oidc",
+    "proxy.model",
+    "proxy.policy",
+    "proxy.render",
 ]
 #: The modules that may talk to S3 (through ``handlers.aws.storage``, client passed in).
 STORAGE = [
@@ -68,6 +72,8 @@ STORAGE = [
     "uploads.publish",
     "publishing.jwks",
     "publishing.publishers",
+    "proxy.upstream",
+    "proxy.cache",
 ]
 ENTRY_POINTS = ["app", "api", "reindex", "publishing.exchange"]
 SUBPACKAGES = sorted(p.parent.name for p in HANDLERS.glob("*/__init__.py"))
@@ -234,6 +240,7 @@ def test_page_reads_import_nothing_beyond_boto3() -> None:
         heavy = {"packaging", "email", "tarfile", "zipfile", "html", "jwt", "cryptography", "urllib.request"}
         heavy |= {"handlers.simple.render", "handlers.simple.model", "handlers.simple.indexer"}
         heavy |= {"handlers.uploads", "handlers.archives", "handlers.publishing", "handlers.auth.minted"}
+        heavy |= {"handlers.proxy"}
         heavy = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))
         print(heavy)
         """.replace("\n        ", "\n"),
