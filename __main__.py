@@ -31,6 +31,11 @@ STAGE = "simple"
 #: component's default.
 COMPONENT_SETTINGS = {
     "fallbackIndexUrl": "fallback_index_url",
+    "fallbackMode": "fallback_mode",
+    "minReleaseAgeDays": "min_release_age_days",
+    "fallbackDeny": "fallback_deny",
+    "fallbackAllow": "fallback_allow",
+    "fallbackCacheSeconds": "fallback_cache_seconds",
     "presignedUrlTtl": "presigned_url_ttl",
     "publicRead": "public_read",
     "uploads": "uploads",

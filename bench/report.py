@@ -47,6 +47,10 @@ def markdown(results: dict[str, Any]) -> str:
         "(client creation and one S3 GET).",
         f"Peak RSS serving a 10,000-file page to a client without gzip: {results['memory_10000_files_mib']} MiB.",
     ]
+    if "proxy" in results:
+        from bench import proxied
+
+        lines += proxied.lines(results["proxy"])
     hostile = results.get("hostile", [])
     if hostile:
         lines += [

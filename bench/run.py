@@ -127,6 +127,9 @@ def _request_paths(small: int, large: int, runs: int) -> dict[str, Any]:
     storage = Storage(clients.s3(), "bench-small")
     buckets.synthesize_page(storage, "files-10000", 10_000)
     facts["memory_10000_files_mib"] = round(coldstart.page_memory("/files-10000/"), 1)
+    from bench import proxied
+
+    facts["proxy"] = proxied.proxied_pages(runs)
     facts["figures"] = [f.__dict__ for f in figures]
     return facts
 

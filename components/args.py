@@ -16,6 +16,7 @@ import pulumi
 
 from components.routes import AUTHORIZATION_TYPES, AUTHORIZER_TYPES
 from handlers import contract
+from handlers.names import is_valid_project_name
 
 #: GitHub Actions' OIDC issuer (handlers/publishing/oidc.py imports PyJWT, so it is spelled here too; a test
 #: holds the two equal).
@@ -118,6 +119,18 @@ class ServerlessPyPIArgs:
     # -- behaviour of the index ------------------------------------------------------------------
     fallback_index_url: pulumi.Input[str] | None = None
     """Where unknown projects are redirected, e.g. ``https://pypi.org/simple/``; none by default."""
+    fallback_mode: str = contract.DEFAULT_FALLBACK_MODE
+    """``redirect`` (a 302 to ``fallback_index_url``) or ``proxy``: the fallback's pages fetched by the
+    API function, filtered by the policy below, cached in the bucket and served like the index's own
+    (the function then reaches the fallback over the internet: docs/deploy.md)."""
+    min_release_age_days: int = 0
+    """Proxy: list only files public upstream at least this many days (0 = off; 7 recommended)."""
+    fallback_deny: Sequence[str] = ()
+    """Proxy: project names never served from upstream."""
+    fallback_allow: Sequence[str] = ()
+    """Proxy: when not empty, the only project names served from upstream."""
+    fallback_cache_seconds: int = contract.DEFAULT_FALLBACK_CACHE_SECONDS
+    """Proxy: a cached upstream page older than this is fetched again on the next read (at least 1)."""
     presigned_url_ttl: int = 900
     """Seconds a presigned download URL stays valid."""
     public_read: bool = False
@@ -243,6 +256,7 @@ class ServerlessPyPIArgs:
                 found.append(
                     f"oidc_issuers: {issuer!r} is not [PROVIDER=]https-URL ({', '.join(OIDC_PROVIDERS)})"
                 )
+        found.extend(self._fallback_problems())
         if self.noncurrent_version_expiration_days < 1:
             found.append("noncurrent_version_expiration_days must be at least 1")
         if not contract.MIN_PRESIGNED_URL_TTL <= self.presigned_url_ttl <= contract.MAX_PRESIGNED_URL_TTL:
@@ -271,4 +285,23 @@ class ServerlessPyPIArgs:
             clash = sorted(set(extra) & set(reserved))
             if clash:
                 found.append(f"{label}_environment may not set {', '.join(clash)} (set by the component)")
+        return found
+
+    def _fallback_problems(self) -> list[str]:
+        found = []
+        if self.fallback_mode not in contract.FALLBACK_MODES:
+            modes = " or ".join(contract.FALLBACK_MODES)
+            found.append(f"fallback_mode (fallbackMode) must be {modes}, not {self.fallback_mode!r}")
+        elif self.fallback_mode == "proxy" and not self.fallback_index_url:
+            found.append("fallback_mode proxy needs fallback_index_url (the upstream)")
+        if self.min_release_age_days < 0:
+            found.append("min_release_age_days must be at least 0")
+        if self.fallback_cache_seconds < 1:
+            found.append("fallback_cache_seconds must be at least 1")
+        for label, names in (("fallback_deny", self.fallback_deny), ("fallback_allow", self.fallback_allow)):
+            if isinstance(names, str):
+                found.append(f"{label} must be a list of names, not a string")
+                continue
+            bad = [n for n in names if not is_valid_project_name(n)]
+            found.extend(f"{label}: {n!r} is not a project name" for n in bad)
         return found

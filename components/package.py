@@ -86,6 +86,16 @@ class Authorization(StrEnum):
     """A Cognito user pool authorizer, `authorizerId`."""
 
 
+class FallbackMode(StrEnum):
+    """How a project the index neither holds nor reserves is answered."""
+
+    REDIRECT = "redirect"
+    """A 302 to `fallbackIndexUrl`: the client trusts whatever the upstream serves."""
+    PROXY = "proxy"
+    """The upstream's page, filtered by the policy (minimum release age, deny and allow lists),
+    cached in the bucket and served like the index's own."""
+
+
 class ServerlessPyPIInputs(TypedDict):
     """The inputs of the package's ``ServerlessPyPI``: ``ServerlessPyPIArgs`` for every language."""
 
@@ -149,6 +159,17 @@ class ServerlessPyPIInputs(TypedDict):
     # -- behaviour of the index ------------------------------------------------------------------
     fallback_index_url: NotRequired[pulumi.Input[str]]
     """Where unknown projects are redirected, e.g. `https://pypi.org/simple/`; none by default (404)."""
+    fallback_mode: NotRequired[FallbackMode]
+    """`redirect` (default) or `proxy`: the API function fetches `fallbackIndexUrl`'s pages over the
+    internet, filters and caches them."""
+    min_release_age_days: NotRequired[int]
+    """Proxy: list only files public upstream at least this many days (default 0 = off; 7 recommended)."""
+    fallback_deny: NotRequired[Sequence[str]]
+    """Proxy: project names never served from upstream."""
+    fallback_allow: NotRequired[Sequence[str]]
+    """Proxy: when not empty, the only project names served from upstream."""
+    fallback_cache_seconds: NotRequired[int]
+    """Proxy: a cached upstream page older than this is fetched again (default 600, at least 1)."""
     presigned_url_ttl: NotRequired[int]
     """Seconds a presigned download URL stays valid (default 900)."""
     public_read: NotRequired[bool]

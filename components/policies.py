@@ -24,6 +24,7 @@ from handlers.layout import (
     GENERATED_PREFIX,
     MINTED_TOKENS_PREFIX,
     OPERATOR_PREFIX,
+    PROXY_PREFIX,
     STATUS_PREFIX,
     TOKENS_PREFIX,
 )
@@ -98,6 +99,11 @@ def exchange_arn(bucket_arn: str) -> str:
     return f"{bucket_arn}/{EXCHANGE_PREFIX}*"
 
 
+def proxy_cache_arn(bucket_arn: str) -> str:
+    """The fallback proxy's cached upstream pages: the API writes them (in proxy mode), nobody else."""
+    return f"{bucket_arn}/{PROXY_PREFIX}*"
+
+
 def minted_tokens_arn(bucket_arn: str) -> str:
     """The minted upload tokens' records (the API deletes one when a client burns it)."""
     return f"{bucket_arn}/{MINTED_TOKENS_PREFIX}*"
@@ -139,6 +145,7 @@ def api_policy(
     uploads: bool,
     kms_key_arn: str | None = None,
     trusted_publishing: bool = False,
+    proxy: bool = False,
 ) -> Document:
     """The API function's permissions.
 
@@ -150,6 +157,9 @@ def api_policy(
     With ``trusted_publishing`` (and uploads) the API also creates minted tokens and used ``jti``s
     under the exchange prefix (conditional creates only) and deletes minted tokens (a burn); without
     it a ``Deny`` keeps it off that prefix, which the project-files pattern would otherwise match.
+
+    With ``proxy`` (``fallbackMode: proxy``) the API also writes, and overwrites when stale, the
+    cached upstream pages under their own prefix, outside the generated data.
     """
     statements = [
         _statement("ReadObjects", ["s3:GetObject"], objects_arn(bucket_arn)),
@@ -173,9 +183,11 @@ def api_policy(
             }
         )
         statements.extend(_exchange_statements(bucket_arn, trusted_publishing))
+    if proxy:
+        statements.append(_statement("CacheFallbackPages", ["s3:PutObject"], proxy_cache_arn(bucket_arn)))
     statements.append(_logs(log_group_arn))
     if kms_key_arn is not None:
-        actions = ["kms:Decrypt", "kms:GenerateDataKey"] if uploads else ["kms:Decrypt"]
+        actions = ["kms:Decrypt", "kms:GenerateDataKey"] if uploads or proxy else ["kms:Decrypt"]
         statements.append(_statement("UseBucketKey", actions, kms_key_arn))
     return document(*statements)
 
@@ -290,6 +302,7 @@ def event_pattern(bucket_name: str) -> Document:
                                 _wildcard_literal(COMPAT_ROOT_KEY),
                                 _wildcard_literal(EXCHANGE_PREFIX) + "*",
                                 _wildcard_literal(CLAIMS_PREFIX) + "*",
+                                _wildcard_literal(PROXY_PREFIX) + "*",
                             ]
                         }
                     },

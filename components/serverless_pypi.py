@@ -326,6 +326,7 @@ class ServerlessPyPI(pulumi.ComponentResource):
                 uploads=args.uploads,
                 kms_key_arn=args.kms_key_arn,
                 trusted_publishing=args.trusted_publishing,
+                proxy=args.fallback_mode == "proxy",
             ),
         )
         self.reindex_role, reindex_policy = self._role(
@@ -350,6 +351,16 @@ class ServerlessPyPI(pulumi.ComponentResource):
             api_env.update(contract.SIGSTORE_ENVIRONMENT)
         if args.fallback_index_url is not None:
             api_env[contract.ENV_FALLBACK_INDEX_URL] = args.fallback_index_url
+        if args.fallback_mode == "proxy":  # redirect (the default) sets nothing: no diff on update
+            api_env.update(
+                {
+                    contract.ENV_FALLBACK_MODE: args.fallback_mode,
+                    contract.ENV_MIN_RELEASE_AGE_DAYS: str(args.min_release_age_days),
+                    contract.ENV_FALLBACK_DENY: ",".join(args.fallback_deny),
+                    contract.ENV_FALLBACK_ALLOW: ",".join(args.fallback_allow),
+                    contract.ENV_FALLBACK_CACHE_SECONDS: str(args.fallback_cache_seconds),
+                }
+            )
         if args.trusted_publishing:
             api_env[contract.ENV_OIDC_AUDIENCE] = (
                 args.oidc_audience

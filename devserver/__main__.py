@@ -9,11 +9,14 @@ import re
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
 from devserver.server import DEFAULT_DATA, DEFAULT_OIDC_AUDIENCE, DevServer, Options, StartError
+from handlers.contract import DEFAULT_FALLBACK_CACHE_SECONDS, DEFAULT_FALLBACK_MODE, FALLBACK_MODES
+from handlers.names import is_valid_project_name
 from handlers.web.http import is_loopback
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -57,6 +60,31 @@ def _issuer(text: str) -> str:
     return text.rstrip("/")
 
 
+def _name(text: str) -> str:
+    if not is_valid_project_name(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a project name")
+    return text
+
+
+def _mode(text: str) -> str:
+    if text not in FALLBACK_MODES:
+        raise argparse.ArgumentTypeError(f"fallbackMode must be {' or '.join(FALLBACK_MODES)}, not {text!r}")
+    return text
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: at least {minimum}")
+        return value
+
+    return number
+
+
 def parse_args(argv: list[str] | None = None) -> Options:
     """The options from the command line."""
     parser = argparse.ArgumentParser(
@@ -83,6 +111,43 @@ def parse_args(argv: list[str] | None = None) -> Options:
         type=_url,
         metavar="URL",
         help="where unknown projects are redirected, e.g. https://pypi.org/simple/",
+    )
+    parser.add_argument(
+        "--fallback-mode",
+        type=_mode,
+        default=DEFAULT_FALLBACK_MODE,
+        help="fallbackMode: redirect unknown projects to --fallback-index-url, or proxy its pages "
+        "through the policy below, cached in the bucket (redirect)",
+    )
+    parser.add_argument(
+        "--min-release-age",
+        type=_at_least(0),
+        default=0,
+        metavar="DAYS",
+        help="proxy: list only files public upstream this many days (0: off; 7 recommended)",
+    )
+    parser.add_argument(
+        "--fallback-deny",
+        type=_name,
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="proxy: never serve this name from upstream (repeatable)",
+    )
+    parser.add_argument(
+        "--fallback-allow",
+        type=_name,
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="proxy: serve only these names from upstream (repeatable; none given: any name)",
+    )
+    parser.add_argument(
+        "--fallback-cache-seconds",
+        type=_at_least(1),
+        default=DEFAULT_FALLBACK_CACHE_SECONDS,
+        metavar="SECONDS",
+        help=f"proxy: fetch a cached upstream page again after this long ({DEFAULT_FALLBACK_CACHE_SECONDS})",
     )
     parser.add_argument("--public-read", action="store_true", help="reads need no token (uploads always do)")
     parser.add_argument(
@@ -119,6 +184,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
         tls_key=args.tls_key,
         oidc_issuers=tuple(args.oidc_issuer),
         oidc_audience=args.oidc_audience,
+        fallback_mode=args.fallback_mode,
+        min_release_age_days=args.min_release_age,
+        fallback_deny=tuple(args.fallback_deny),
+        fallback_allow=tuple(args.fallback_allow),
+        fallback_cache_seconds=args.fallback_cache_seconds,
     )
 
 

@@ -94,6 +94,15 @@ class Options:
     oidc_issuers: tuple[str, ...] = ()
     #: ``--oidc-audience``: the audience CI tokens must name.
     oidc_audience: str = DEFAULT_OIDC_AUDIENCE
+    #: ``--fallback-mode``: ``redirect`` or ``proxy`` (the fallback's pages, filtered and cached).
+    fallback_mode: str = contract.DEFAULT_FALLBACK_MODE
+    #: ``--min-release-age``: days a proxied file must have been public upstream (0: off).
+    min_release_age_days: int = 0
+    #: ``--fallback-deny`` / ``--fallback-allow``: names never / the only names served from upstream.
+    fallback_deny: tuple[str, ...] = ()
+    fallback_allow: tuple[str, ...] = ()
+    #: ``--fallback-cache-seconds``: a cached upstream page older than this is fetched again.
+    fallback_cache_seconds: int = contract.DEFAULT_FALLBACK_CACHE_SECONDS
 
 
 def handler_environment(options: Options, endpoint: str) -> dict[str, str | None]:
@@ -103,6 +112,11 @@ def handler_environment(options: Options, endpoint: str) -> dict[str, str | None
         {
             contract.ENV_BUCKET: options.bucket,
             contract.ENV_FALLBACK_INDEX_URL: options.fallback_index_url,
+            contract.ENV_FALLBACK_MODE: options.fallback_mode,
+            contract.ENV_MIN_RELEASE_AGE_DAYS: str(options.min_release_age_days),
+            contract.ENV_FALLBACK_DENY: ",".join(options.fallback_deny) or None,
+            contract.ENV_FALLBACK_ALLOW: ",".join(options.fallback_allow) or None,
+            contract.ENV_FALLBACK_CACHE_SECONDS: str(options.fallback_cache_seconds),
             contract.ENV_PUBLIC_READ: "true" if options.public_read else "false",
             contract.ENV_UPLOADS_ENABLED: "true",
             contract.ENV_OIDC_AUDIENCE: options.oidc_audience,

@@ -279,12 +279,12 @@ def _project(request: Request, settings: Settings, storage: Storage, segment: st
         response = _page(fmt, stored.body, dict(stored.metadata), stored.etag)
         recent.page_read(storage.bucket, name, pages.status_of(stored.metadata))
         return response
-    return _miss(settings, storage, name)
+    return _miss(request, settings, storage, name)
 
 
-def _miss(settings: Settings, storage: Storage, name: NormalizedName) -> Response:
+def _miss(request: Request, settings: Settings, storage: Storage, name: NormalizedName) -> Response:
     """No page: a 404, or the fallback index unless the name is reserved or the bucket holds files
-    of it after all."""
+    of it after all. In proxy mode the fallback's page, filtered by the policy, instead of a 302."""
     if not settings.fallback_index_url:
         raise NotFound(f"No such project: {name}")
     from handlers.controls.registry import Registry
@@ -300,8 +300,21 @@ def _miss(settings: Settings, storage: Storage, name: NormalizedName) -> Respons
     if held:
         # Files are in the bucket and their page is on its way: never send this name elsewhere.
         raise ServiceUnavailable(f"{name} is being indexed; try again shortly", RETRY_AFTER)
+    if settings.proxy:
+        return _proxied(request, settings, storage, name)
     # Temporary: the project may be published here later, and pip caches 301s for good.
     return redirect(302, f"{settings.fallback_index_url}{name}/")
+
+
+def _proxied(request: Request, settings: Settings, storage: Storage, name: NormalizedName) -> Response:
+    """The upstream's page after the policy, cached, served and negotiated like our own."""
+    from handlers.proxy import cache  # only a miss in proxy mode loads urllib and the policy
+
+    fmt = _format(request)
+    stored = cache.page(storage, settings, name)
+    if _client_etag(request, fmt) == stored.etag:
+        return _not_modified(request, fmt)
+    return _page(fmt, stored.body, dict(stored.metadata), stored.etag)
 
 
 def _file(request: Request, settings: Settings, storage: Storage, segment: str, filename: str) -> Response:

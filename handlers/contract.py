@@ -16,6 +16,16 @@ ENV_BUCKET: Final = "S3_BUCKET"
 ENV_PRESIGNED_URL_TTL: Final = "S3_PRESIGNED_URL_TTL"
 #: Where projects the bucket does not hold are redirected, e.g. ``https://pypi.org/simple/`` (API).
 ENV_FALLBACK_INDEX_URL: Final = "FALLBACK_INDEX_URL"
+#: ``redirect`` (default) or ``proxy``: how a name the bucket neither holds nor reserves is answered (API).
+ENV_FALLBACK_MODE: Final = "FALLBACK_MODE"
+#: Proxy mode: days a file must have been public upstream before it is listed; 0 = off (API).
+ENV_MIN_RELEASE_AGE_DAYS: Final = "MIN_RELEASE_AGE_DAYS"
+#: Proxy mode: names never served from upstream, comma-separated (API).
+ENV_FALLBACK_DENY: Final = "FALLBACK_DENY"
+#: Proxy mode: when set, the only names served from upstream, comma-separated (API).
+ENV_FALLBACK_ALLOW: Final = "FALLBACK_ALLOW"
+#: Proxy mode: seconds a cached upstream page is served before it is fetched again (API).
+ENV_FALLBACK_CACHE_SECONDS: Final = "FALLBACK_CACHE_SECONDS"
 #: ``true``: reads need no token (API).
 ENV_PUBLIC_READ: Final = "PUBLIC_READ"
 #: ``true``: ``POST /`` accepts uploads (API).
@@ -35,6 +45,11 @@ API_ENVIRONMENT: Final = (
     ENV_FALLBACK_INDEX_URL,
     ENV_PUBLIC_READ,
     ENV_UPLOADS_ENABLED,
+    ENV_FALLBACK_MODE,
+    ENV_MIN_RELEASE_AGE_DAYS,
+    ENV_FALLBACK_DENY,
+    ENV_FALLBACK_ALLOW,
+    ENV_FALLBACK_CACHE_SECONDS,
 )
 REINDEX_ENVIRONMENT: Final = (ENV_BUCKET, ENV_REINDEX_QUEUE_URL)
 
@@ -43,6 +58,16 @@ REINDEX_ENVIRONMENT: Final = (ENV_BUCKET, ENV_REINDEX_QUEUE_URL)
 DEFAULT_PRESIGNED_URL_TTL: Final = 900
 MIN_PRESIGNED_URL_TTL: Final = 1
 MAX_PRESIGNED_URL_TTL: Final = 7 * 24 * 3600
+
+# -- the fallback index (issue 23: a caching proxy with a minimum release age) ----------------------
+#: What ``fallbackMode`` may be: a 302 to the fallback index, or its pages fetched, filtered and cached.
+FALLBACK_MODES: Final = ("redirect", "proxy")
+DEFAULT_FALLBACK_MODE: Final = "redirect"
+#: Seconds a cached upstream page stays fresh by default (any value >= 1 is allowed).
+DEFAULT_FALLBACK_CACHE_SECONDS: Final = 600
+#: Seconds the API waits for the upstream to connect or send more bytes (each), and for its whole page.
+UPSTREAM_TIMEOUT: Final = 5
+UPSTREAM_DEADLINE: Final = 12
 
 # -- the reindex queue -------------------------------------------------------------------------------
 #: Messages handed to one reindex invocation (SQS event source mapping, and the dev server's poller).

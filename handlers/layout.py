@@ -104,12 +104,13 @@ def raises_events(key: str) -> bool:
 
 def is_generated(key: str) -> bool:
     """True for keys that are never a package and never an event source: what the reindexer owns,
-    what the token exchange writes, and release claims."""
+    what the token exchange writes, release claims and the proxy's cached pages."""
     return (
         key.startswith(GENERATED_PREFIX)
         or key == COMPAT_ROOT_KEY
         or key.startswith(EXCHANGE_PREFIX)
         or key.startswith(CLAIMS_PREFIX)
+        or key.startswith(PROXY_PREFIX)
     )
 
 
@@ -174,3 +175,15 @@ def jti_key(issuer: str, jti: str) -> str:
     import hashlib
 
     return JTI_PREFIX + hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()
+
+
+# -- the fallback proxy (handlers/proxy/) ------------------------------------------------------------
+#: What the API function writes in proxy mode, and nothing else there: upstream pages after the policy.
+#: Outside the generated prefix (only the reindexer writes there) and never a project folder.
+PROXY_PREFIX = ".pypi-proxy/"
+PROXY_PAGES_PREFIX = PROXY_PREFIX + "pages/"
+
+
+def proxy_page_key(project: str) -> str:
+    """Key of an upstream project's cached page (both formats, like our own), by normalized name."""
+    return PROXY_PAGES_PREFIX + project

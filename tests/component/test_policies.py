@@ -314,6 +314,7 @@ def test_event_pattern_excludes_in_one_element_from_the_layout_constants() -> No
                 layout.COMPAT_ROOT_KEY,
                 layout.EXCHANGE_PREFIX + "*",
                 layout.CLAIMS_PREFIX + "*",
+                layout.PROXY_PREFIX + "*",
             ]
         }
     }
@@ -378,3 +379,23 @@ def test_the_reindexer_never_touches_minted_tokens_or_jtis() -> None:
     for key in EXCHANGE_KEYS:
         for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
             assert not allowed(_reindex(), action, f"{BUCKET}/{key}"), (action, key)
+
+
+def test_the_proxy_cache_raises_no_reindex() -> None:
+    assert not _matches(_event(layout.proxy_page_key("requests")))
+
+
+def test_proxy_mode_lets_the_api_write_its_cache_and_nothing_more() -> None:
+    base = policies.api_policy(bucket_arn="arn:aws:s3:::b", log_group_arn="arn:lg", uploads=False)
+    proxy = policies.api_policy(
+        bucket_arn="arn:aws:s3:::b", log_group_arn="arn:lg", uploads=False, proxy=True, kms_key_arn="arn:k"
+    )
+    added = [s for s in proxy["Statement"] if s not in base["Statement"]]
+    assert added[0] == {
+        "Sid": "CacheFallbackPages",
+        "Effect": "Allow",
+        "Action": ["s3:PutObject"],
+        "Resource": "arn:aws:s3:::b/.pypi-proxy/*",
+    }
+    assert added[1]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"] and len(added) == 2
+    assert not layout.PROXY_PREFIX.startswith(layout.GENERATED_PREFIX)  # the reindexer's stays its own

@@ -108,7 +108,7 @@ def test_every_config_key_is_declared_with_the_component_default(
         code_default = namespace["argument_default"](argument)
         if declared_default == "":
             assert code_default is None, key
-        elif key in ("tags", "bucketManage", "vpcEndpointIds"):  # JSON in a string
+        elif key in ("tags", "bucketManage", "vpcEndpointIds", "fallbackDeny", "fallbackAllow"):  # JSON
             assert yaml.safe_load(declared_default) == type(yaml.safe_load(declared_default))(code_default)
             assert not code_default, key
         else:

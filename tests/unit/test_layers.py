@@ -35,6 +35,7 @@ PARTS = [
     "uploads",
     "publishing",
     "attestations",
+    "proxy",
     "app",
     "api",
     "reindex",
@@ -69,6 +70,9 @@ PURE = [
     "publishing.discovery",
     "attestations.identity",
     "attestations.verify",
+    "proxy.model",
+    "proxy.policy",
+    "proxy.render",
 ]
 #: The modules that may talk to S3 (through ``handlers.aws.storage``, client passed in).
 STORAGE = [
@@ -87,6 +91,8 @@ STORAGE = [
     "publishing.jwks",
     "publishing.publishers",
     "attestations.provenance",
+    "proxy.upstream",
+    "proxy.cache",
 ]
 ENTRY_POINTS = ["app", "api", "reindex", "publishing.exchange"]
 SUBPACKAGES = sorted(p.parent.name for p in HANDLERS.glob("*/__init__.py"))
@@ -256,6 +262,7 @@ def test_page_reads_import_nothing_beyond_boto3() -> None:
         heavy |= {"handlers.attestations", "sigstore", "pypi_attestations", "pydantic", "tuf"}
         heavy |= {"handlers.views.render", "handlers.views.readme", "handlers.views.site"}
         heavy |= {"readme_renderer", "docutils", "nh3", "pygments", "comrak"}
+        heavy |= {"handlers.proxy"}
         heavy = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))
         print(heavy)
         """.replace("\n        ", "\n"),
