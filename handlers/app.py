@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from handlers import contract, layout
 from handlers.auth import credentials, tokens
 from handlers.auth.tokens import TokenRecord
-from handlers.aws.storage import NotModified, Storage, TooLarge
+from handlers.aws.storage import NotModified, Storage, StoredObject, TooLarge
 from handlers.config import Settings
 from handlers.controls import recent
 from handlers.names import (
@@ -35,6 +35,8 @@ from handlers.names import (
 from handlers.simple import pages
 from handlers.web import negotiation
 from handlers.web.http import (
+    MAX_PROXY_RESPONSE,
+    PROXY_OVERHEAD,
     BadRequest,
     Forbidden,
     HTTPError,
@@ -45,7 +47,9 @@ from handlers.web.http import (
     Response,
     ServiceUnavailable,
     Unauthorized,
+    accepts_gzip,
     from_error,
+    json_string_size,
     quoted,
     redirect,
     text,
@@ -89,7 +93,7 @@ def route(request: Request, settings: Settings, storage: Storage) -> Response:
         raise MethodNotAllowed("Method Not Allowed", READ_METHODS)
     _authorize(request, settings, storage, "read")
     if path == "/":
-        return _root(request, storage)
+        return _root(request, settings, storage)
     if len(segments) == 1:  # "/Name" without its slash: the page is at "/name/"
         return redirect(301, f"{normalize(_project_name(segments[0]))}/")
     if len(segments) == 2 and segments[1] == "":
@@ -252,7 +256,7 @@ def _project_name(segment: str) -> str:
     return segment
 
 
-def _root(request: Request, storage: Storage) -> Response:
+def _root(request: Request, settings: Settings, storage: Storage) -> Response:
     fmt = _format(request)
     try:
         stored = storage.get(layout.ROOT_PAGE_KEY, if_none_match=_client_etag(request, fmt))
@@ -263,7 +267,7 @@ def _root(request: Request, storage: Storage) -> Response:
 
         body = render.root_json([]) if fmt.is_json else render.root_html([])
         return Response(200, body, {"Content-Type": fmt.content_type, "Vary": _PAGE_VARY})
-    return _page(fmt, stored.body, dict(stored.metadata), stored.etag)
+    return _page(request, settings, storage, fmt, stored, root=True)
 
 
 def _project(request: Request, settings: Settings, storage: Storage, segment: str) -> Response:
@@ -276,7 +280,7 @@ def _project(request: Request, settings: Settings, storage: Storage, segment: st
     except NotModified:
         return _not_modified(request, fmt)
     if stored is not None:
-        response = _page(fmt, stored.body, dict(stored.metadata), stored.etag)
+        response = _page(request, settings, storage, fmt, stored, root=False)
         recent.page_read(storage.bucket, name, pages.status_of(stored.metadata))
         return response
     return _miss(request, settings, storage, name)
@@ -314,7 +318,8 @@ def _proxied(request: Request, settings: Settings, storage: Storage, name: Norma
     stored = cache.page(storage, settings, name)
     if _client_etag(request, fmt) == stored.etag:
         return _not_modified(request, fmt)
-    return _page(fmt, stored.body, dict(stored.metadata), stored.etag)
+    # The upstream's links are absolute already; a copy of a large one changes none of them.
+    return _page(request, settings, storage, fmt, stored, root=False)
 
 
 def _file(request: Request, settings: Settings, storage: Storage, segment: str, filename: str) -> Response:
@@ -376,13 +381,64 @@ def _format(request: Request) -> Format:
     return fmt
 
 
-def _page(fmt: Format, body: bytes, metadata: dict[str, str], etag: str) -> Response:
+def _page(
+    request: Request, settings: Settings, storage: Storage, fmt: Format, stored: StoredObject, *, root: bool
+) -> Response:
+    """A stored page in the client's format: its gzip member as it is for a client that takes gzip,
+    inflated for one that does not, or, when that would not fit a Lambda response, a 302 to a copy."""
+    headers = _page_headers(fmt, stored.etag)
     try:
-        member = pages.member(body, metadata, json=fmt.is_json)
+        member = pages.member(stored.body, stored.metadata, json=fmt.is_json)
+        if accepts_gzip(request.header("Accept-Encoding")):
+            return Response(200, member, headers, gzipped=True)
+        if request.method == "HEAD":  # no body goes back: nothing to inflate
+            return Response(200, b"", headers)
+        body = _inline(member)
+        if body is not None:
+            return Response(200, body, headers)
+        return _large(request, settings, storage, fmt, stored.etag, member, root=root)
     except pages.DamagedPage as error:
         log.error("a stored page is damaged (%s); a reindex writes it again", error)
         raise ServiceUnavailable(PAGE_REPAIRING, RETRY_AFTER) from error
-    return Response(200, member, _page_headers(fmt, etag), gzipped=True)
+
+
+def _inline(member: bytes) -> bytes | None:
+    """A member inflated, or None when its proxy response would pass Lambda's limit: told by the gzip
+    trailer without inflating (far over), else counted exactly on the inflated bytes."""
+    budget = MAX_PROXY_RESPONSE - PROXY_OVERHEAD
+    if pages.inflated_size(member) + 2 > budget:  # a JSON string is never shorter than its bytes
+        return None
+    body = pages.inflate(member)
+    return body if json_string_size(body) <= budget else None
+
+
+def _large(
+    request: Request,
+    settings: Settings,
+    storage: Storage,
+    fmt: Format,
+    etag: str,
+    member: bytes,
+    *,
+    root: bool,
+) -> Response:
+    """A 302 to a presigned copy of a page too large to answer (links absolute for this request)."""
+    from handlers.simple import copies  # the rare path: page reads never load it
+
+    if request.url is None:  # not from API Gateway: no URL to make the copy's links absolute for
+        raise BadRequest("This page is too large to send uncompressed: ask with Accept-Encoding: gzip")
+    url = copies.presigned_copy(
+        storage,
+        member,
+        etag=etag,
+        json=fmt.is_json,
+        root=root,
+        url=request.url,
+        content_type=fmt.content_type,
+        ttl=settings.presigned_url_ttl,
+    )
+    # Never kept: the copy and its presigned URL expire; the page's own URL is the one to revalidate.
+    return redirect(302, url, {"Cache-Control": "no-store", "Vary": _PAGE_VARY})
 
 
 def _page_headers(fmt: Format, etag: str) -> dict[str, str]:

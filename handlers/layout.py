@@ -104,13 +104,15 @@ def raises_events(key: str) -> bool:
 
 def is_generated(key: str) -> bool:
     """True for keys that are never a package and never an event source: what the reindexer owns,
-    what the token exchange writes, release claims and the proxy's cached pages."""
+    what the token exchange writes, release claims, the proxy's cached pages and the API's copies of
+    large pages."""
     return (
         key.startswith(GENERATED_PREFIX)
         or key == COMPAT_ROOT_KEY
         or key.startswith(EXCHANGE_PREFIX)
         or key.startswith(CLAIMS_PREFIX)
         or key.startswith(PROXY_PREFIX)
+        or key.startswith(API_PREFIX)
     )
 
 
@@ -140,6 +142,28 @@ def claim_key(project: str, version: str, kind: str) -> str:
     """Key of one release claim: a normalized project, a canonical version, and ``sdist`` or a
     wheel's build tag and tag triple (``wheel/<build>/<tag>``)."""
     return f"{CLAIMS_PREFIX}{project}/{version}/{kind}"
+
+
+# -- pages too large for Lambda ---------------------------------------------------------------------
+#: What the API function itself writes to answer a client, and nothing else. Outside the generated
+#: prefix (the API may never write there), never a project folder, never an event source.
+API_PREFIX = ".pypi-api/"
+#: Identity copies of pages too large for a Lambda response, with links made absolute for the URL a
+#: client asked (handlers/simple/copies.py): created once (``If-None-Match: *``), expired by a
+#: lifecycle rule.
+LARGE_PAGES_PREFIX = API_PREFIX + "large/"
+
+
+def large_page_key(etag: str, kind: str, url: str) -> str:
+    """Key of one copy of a large page: the stored page's ETag, the format (``html`` or ``json``) and
+    a hash of the page's absolute URL (the links in the copy are made for it).
+
+    >>> large_page_key("abc", "html", "https://pypi.example.com/simple/")
+    '.pypi-api/large/abc-html-15ec31da702c4a5da30ad13dfe9cb4cf'
+    """
+    import hashlib
+
+    return f"{LARGE_PAGES_PREFIX}{etag}-{kind}-{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
 # -- trusted publishing (docs/trusted-publishing.md) ------------------------------------------------

@@ -89,6 +89,18 @@ def member(body: bytes, metadata: Mapping[str, str], *, json: bool) -> bytes:
         raise DamagedPage(str(error)) from error
 
 
+def inflated_size(gzipped: bytes) -> int:
+    """How large a stored member inflates, read from its gzip trailer (ISIZE, the last 4 bytes,
+    little-endian): a read decides how to answer without inflating anything.
+
+    >>> inflated_size(gzip.compress(b"x" * 5000))
+    5000
+    """
+    if len(gzipped) < 18:  # a gzip stream's header and trailer alone take 18 bytes
+        raise DamagedPage("stored page member too short to be a gzip stream")
+    return int.from_bytes(gzipped[-4:], "little")
+
+
 def inflate(gzipped: bytes) -> bytes:
     """A stored member, decompressed; :class:`DamagedPage` when it is not a whole gzip stream."""
     try:

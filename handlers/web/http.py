@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import json
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +21,12 @@ from urllib.parse import unquote, urlsplit
 
 #: Bodies smaller than this are not worth compressing.
 GZIP_MIN_SIZE = 1024
+#: The largest answer a Lambda function may give, as the runtime serializes it (JSON, ASCII escapes):
+#: 6 MiB (Lambda says 6291556 bytes; API Gateway answers a larger one with a 502).
+MAX_PROXY_RESPONSE = 6 * 1024 * 1024
+#: What a proxy response carries besides its body's JSON string (status, headers, keys), at most:
+#: a page's headers are a few hundred bytes.
+PROXY_OVERHEAD = 16 * 1024
 _COMPRESSIBLE = ("text/", "application/vnd.pypi.", "application/json")
 
 
@@ -113,6 +121,9 @@ class Request:
     body: bytes = b""
     #: The client's address as API Gateway saw it (``requestContext.identity.sourceIp``).
     source_ip: str = ""
+    #: The absolute URL the client asked for, as it sees it (scheme, host, base path or stage, path),
+    #: or None when the event does not say (see :func:`client_url`).
+    url: str | None = None
 
     def header(self, name: str) -> str | None:
         """A header's value by case-insensitive name."""
@@ -145,7 +156,8 @@ class Request:
         context = event.get("requestContext")
         identity = context.get("identity") if isinstance(context, Mapping) else None
         source_ip = str(identity.get("sourceIp") or "") if isinstance(identity, Mapping) else ""
-        return cls(method=method, path=path, headers=headers, body=data, source_ip=source_ip)
+        url = client_url(context if isinstance(context, Mapping) else {}, headers, path)
+        return cls(method=method, path=path, headers=headers, body=data, source_ip=source_ip, url=url)
 
 
 def _mapping(event: Mapping[str, Any], field_name: str) -> Mapping[Any, Any]:
@@ -176,6 +188,37 @@ def _body(event: Mapping[str, Any]) -> bytes:
         return body.encode("utf-8", errors="surrogateescape")
     except UnicodeEncodeError as error:
         raise BadRequest("malformed body: not UTF-8") from error
+
+
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
+_URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
+
+
+def client_url(context: Mapping[str, Any], headers: Mapping[str, str], path: str) -> str | None:
+    """The absolute URL a client asked for, as it sees it; None when the event does not say.
+
+    The path is ``requestContext.path``: the path the client sent, with the stage on an execute-api
+    host and the base path behind a custom domain (``path`` drops the stage, ``resource`` both); the
+    host is ``requestContext.domainName`` (the custom domain, not the API's own host), else ``Host``;
+    the scheme ``X-Forwarded-Proto`` (API Gateway: https; the dev server: http). Each is checked to be
+    what it claims, and the path to end with the routed ``path``: a URL built into a page is never
+    made of anything else.
+
+    >>> client_url({"domainName": "pypi.example.com", "path": "/simple/foo/"}, {}, "/foo/")
+    'https://pypi.example.com/simple/foo/'
+    >>> client_url({"path": "/simple/foo/"}, {"host": "a b"}, "/foo/") is None
+    True
+    """
+    scheme = (headers.get("x-forwarded-proto") or "https").split(",")[0].strip().lower()
+    host = context.get("domainName") or headers.get("host")
+    full = context.get("path")
+    if scheme not in ("http", "https") or not isinstance(host, str) or not isinstance(full, str):
+        return None
+    if not _HOST.fullmatch(host) or not _URL_PATH.fullmatch(full) or len(full) > 2048:
+        return None
+    if not unquote(full).endswith(path):
+        return None
+    return f"{scheme}://{host.lower()}{full}"
 
 
 def route_path(event: Any) -> str:
@@ -281,6 +324,26 @@ def encode(response: Response, request: Request | None) -> Response:
     if gzipped:
         headers["Content-Encoding"] = "gzip"
     return Response(response.status, body, vary(headers, "Accept-Encoding"), gzipped=gzipped)
+
+
+def json_string_size(body: bytes) -> int:
+    r"""Bytes ``body`` takes as a JSON string with ASCII escapes, as the Lambda runtime serializes a
+    proxy response's text body: exact, counted without encoding anything for the usual page (ASCII
+    with no control character but newlines and tabs).
+
+    >>> import json
+    >>> [json_string_size(b) == len(json.dumps(b.decode())) for b in (b'a"b\n', "é\x01".encode())]
+    [True, True]
+    """
+    if _LONG_ESCAPES.search(body) is None:
+        return len(body) + 2 + sum(body.count(c) for c in _SHORT_ESCAPES)
+    return len(json.dumps(body.decode("utf-8", errors="replace")))
+
+
+#: What JSON writes as two characters (``\"``, ``\n``…); every other control character and every
+#: non-ASCII one takes ``\uXXXX`` (twice for characters past the BMP).
+_SHORT_ESCAPES = (b'"', b"\\", b"\n", b"\r", b"\t", b"\b", b"\f")
+_LONG_ESCAPES = re.compile(rb"[\x00-\x07\x0b\x0e-\x1f\x80-\xff]")
 
 
 def vary(headers: Mapping[str, str], *names: str) -> dict[str, str]:

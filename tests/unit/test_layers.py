@@ -61,6 +61,7 @@ PURE = [
     "simple.model",
     "simple.render",
     "simple.pages",
+    "simple.rebase",
     "publishing.oidc",
     "publishing.github",
     "publishing.gitlab",
@@ -83,6 +84,7 @@ STORAGE = [
     "simple.indexer",
     "simple.viewer",
     "views.site",
+    "simple.copies",
     "auth.tokens",
     "auth.minted",
     "auth.credentials",
@@ -258,6 +260,7 @@ def test_page_reads_import_nothing_beyond_boto3() -> None:
         import handlers.api
         heavy = {"packaging", "email", "tarfile", "zipfile", "html", "jwt", "cryptography", "urllib.request"}
         heavy |= {"handlers.simple.render", "handlers.simple.model", "handlers.simple.indexer"}
+        heavy |= {"handlers.simple.copies", "handlers.simple.rebase"}
         heavy |= {"handlers.uploads", "handlers.archives", "handlers.publishing", "handlers.auth.minted"}
         heavy |= {"handlers.attestations", "sigstore", "pypi_attestations", "pydantic", "tuf"}
         heavy |= {"handlers.views.render", "handlers.views.readme", "handlers.views.site"}
