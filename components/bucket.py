@@ -15,7 +15,7 @@ import pulumi_aws as aws
 
 from components import policies
 from components.args import ServerlessPyPIArgs
-from handlers.layout import EXCHANGE_PREFIX
+from handlers.layout import EXCHANGE_PREFIX, LARGE_PAGES_PREFIX
 
 #: Bucket configurations kept in AWS with a retained bucket, so it stays private without the stack.
 PROTECTIVE_CONFIGURATIONS = ("publicAccessBlock", "ownershipControls", "encryption", "policy")
@@ -54,6 +54,23 @@ def exchange_lifecycle_rule() -> aws.s3.BucketLifecycleConfigurationRuleArgsDict
         "filter": {"prefix": EXCHANGE_PREFIX},
         "expiration": {"days": 1},
     }
+
+
+def large_pages_lifecycle_rule(versioning: bool) -> aws.s3.BucketLifecycleConfigurationRuleArgsDict:
+    """The API's copies of pages too large for Lambda go after a day (their old versions too).
+
+    A copy is made again from the page on the next request that needs it, and a new page version
+    gets copies of its own (they are keyed by its ETag), so nothing older than a day is worth keeping.
+    """
+    rule: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {
+        "id": "large-page-copies",
+        "status": "Enabled",
+        "filter": {"prefix": LARGE_PAGES_PREFIX},
+        "expiration": {"days": 1},
+    }
+    if versioning:  # an expired current version becomes noncurrent: let it go as soon
+        rule["noncurrent_version_expiration"] = {"noncurrent_days": 1}
+    return rule
 
 
 def make_bucket(
@@ -140,7 +157,7 @@ def make_bucket(
         }
         # Once its old versions are gone, a delete marker has nothing left to hide.
         lifecycle["expiration"] = {"expired_object_delete_marker": True}
-    rules = [lifecycle]
+    rules = [lifecycle, large_pages_lifecycle_rule(args.versioning)]
     if args.trusted_publishing:
         rules.append(exchange_lifecycle_rule())
     options = _configuration_opts(args, child, "lifecycle", versioning)

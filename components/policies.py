@@ -18,10 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.layout import (
+    API_PREFIX,
     CLAIMS_PREFIX,
     COMPAT_ROOT_KEY,
     EXCHANGE_PREFIX,
     GENERATED_PREFIX,
+    LARGE_PAGES_PREFIX,
     MINTED_TOKENS_PREFIX,
     OPERATOR_PREFIX,
     PROXY_PREFIX,
@@ -114,6 +116,11 @@ def claims_arn(bucket_arn: str) -> str:
     return f"{bucket_arn}/{CLAIMS_PREFIX}*"
 
 
+def large_pages_arn(bucket_arn: str) -> str:
+    """The API's copies of pages too large for a Lambda response (a client without gzip is sent one)."""
+    return f"{bucket_arn}/{LARGE_PAGES_PREFIX}*"
+
+
 def project_files_arn(bucket_arn: str) -> str:
     """Keys inside a folder (``<project>/<filename>``): never ``index.html`` at the root."""
     return f"{bucket_arn}/*/*"
@@ -149,10 +156,11 @@ def api_policy(
 ) -> Document:
     """The API function's permissions.
 
-    Reads every object (pages, token records, presigned downloads signed with this role); with
+    Reads every object (pages, token records, presigned downloads signed with this role) and creates
+    copies of pages too large for a Lambda response under their own prefix; with
     ``uploads`` also writes project files, and an explicit ``Deny`` keeps it off generated data
-    (token records included) whatever else may be attached to the role. Without ``uploads`` there
-    is no write statement at all.
+    (token records included) whatever else may be attached to the role. Without ``uploads`` the
+    copies are all it writes.
 
     With ``trusted_publishing`` (and uploads) the API also creates minted tokens and used ``jti``s
     under the exchange prefix (conditional creates only) and deletes minted tokens (a burn); without
@@ -165,6 +173,11 @@ def api_policy(
         _statement("ReadObjects", ["s3:GetObject"], objects_arn(bucket_arn)),
         _list(bucket_arn),
     ]
+    # Copies of pages too large to answer, created once each (If-None-Match: *), never replaced;
+    # read through ReadObjects (the HEAD that finds one, the presigned GET that serves it).
+    copies = _statement("CopyLargePages", ["s3:PutObject"], large_pages_arn(bucket_arn))
+    copies["Condition"] = {"StringEquals": {"s3:if-none-match": "*"}}
+    statements.append(copies)
     if uploads:
         # Only as a conditional create (If-None-Match: *): S3 itself refuses an overwrite.
         upload = _statement("UploadProjectFiles", ["s3:PutObject"], project_files_arn(bucket_arn))
@@ -187,8 +200,8 @@ def api_policy(
         statements.append(_statement("CacheFallbackPages", ["s3:PutObject"], proxy_cache_arn(bucket_arn)))
     statements.append(_logs(log_group_arn))
     if kms_key_arn is not None:
-        actions = ["kms:Decrypt", "kms:GenerateDataKey"] if uploads or proxy else ["kms:Decrypt"]
-        statements.append(_statement("UseBucketKey", actions, kms_key_arn))
+        # GenerateDataKey: every role that writes (a large page's copy at least) encrypts.
+        statements.append(_statement("UseBucketKey", ["kms:Decrypt", "kms:GenerateDataKey"], kms_key_arn))
     return document(*statements)
 
 
@@ -303,6 +316,7 @@ def event_pattern(bucket_name: str) -> Document:
                                 _wildcard_literal(EXCHANGE_PREFIX) + "*",
                                 _wildcard_literal(CLAIMS_PREFIX) + "*",
                                 _wildcard_literal(PROXY_PREFIX) + "*",
+                                _wildcard_literal(API_PREFIX) + "*",
                             ]
                         }
                     },

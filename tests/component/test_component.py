@@ -116,9 +116,16 @@ def test_bucket_is_private_encrypted_versioned_and_tls_only(graph: Graph) -> Non
     assert graph.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").urn in policy.dependencies
     versioning = graph.one("aws:s3/bucketVersioning:BucketVersioning").inputs
     assert versioning["versioningConfiguration"] == {"status": "Enabled"}
-    (rule,) = graph.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    rule, copies = graph.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs[
+        "rules"
+    ]
     assert rule["status"] == "Enabled"
     assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+    # Large pages' copies (issue 20): a day, and their old versions a day after that.
+    assert copies["id"] == "large-page-copies" and copies["status"] == "Enabled"
+    assert copies["filter"] == {"prefix": layout.LARGE_PAGES_PREFIX}
+    assert copies["expiration"] == {"days": 1}
+    assert copies["noncurrentVersionExpiration"] == {"noncurrentDays": 1}
     notification = graph.one("aws:s3/bucketNotification:BucketNotification").inputs
     assert notification == {"bucket": bucket, "eventbridge": True}
     assert graph.one(BUCKET).import_id == ""
@@ -173,6 +180,7 @@ def test_rule_feeds_the_queue_which_feeds_the_reindexer(graph: Graph) -> None:
                     f"{layout.EXCHANGE_PREFIX}*",
                     f"{layout.CLAIMS_PREFIX}*",
                     f"{layout.PROXY_PREFIX}*",  # the API's cached upstream pages raise no reindex
+                    f"{layout.API_PREFIX}*",
                 ]
             }
         },
@@ -276,6 +284,7 @@ def test_role_policies_are_scoped_to_this_bucket_prefix_queue_and_log_group(grap
         f"{bucket}/*",
         f"{bucket}/*/*",
         f"{bucket}/{layout.CLAIMS_PREFIX}*",
+        f"{bucket}/{layout.LARGE_PAGES_PREFIX}*",
         f"{api_logs}:*",
     }
     assert _allow_resources(reindex) == {
@@ -299,10 +308,11 @@ def test_role_policies_are_scoped_to_this_bucket_prefix_queue_and_log_group(grap
     )
 
 
-def test_uploads_off_removes_every_write_from_the_api_role() -> None:
+def test_uploads_off_removes_every_write_from_the_api_role_but_large_page_copies() -> None:
     graph = run(program(uploads=False))
     api = graph.policy(ROLE_POLICY, f"{NAME}-api-policy")
-    assert "s3:PutObject" not in json.dumps(api)
+    writes = [s for s in api["Statement"] if "s3:PutObject" in s["Action"]]
+    assert [(s["Sid"], s["Resource"].rsplit("/", 2)[-2]) for s in writes] == [("CopyLargePages", "large")]
     assert _env(graph, "api")["UPLOADS_ENABLED"] == "false"
 
 
@@ -416,8 +426,11 @@ def test_names_imports_and_sizes_pass_through() -> None:
     assert graph.one(MAPPING).inputs["scalingConfig"] == {"maximumConcurrency": 20}
     assert graph.one(RULE).inputs["name"] == "pypi-reindex"
     assert not graph.of_type("aws:s3/bucketVersioning:BucketVersioning")
-    (rule,) = graph.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    rule, copies = graph.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs[
+        "rules"
+    ]
     assert "noncurrentVersionExpiration" not in rule
+    assert "noncurrentVersionExpiration" not in copies and copies["expiration"] == {"days": 1}
     for role in graph.of_type(ROLE):
         assert role.inputs["permissionsBoundary"] == "arn:aws:iam::123456789012:policy/boundary"
         assert role.inputs["tags"] == {"team": "platform"}

@@ -196,7 +196,10 @@ def test_the_bucket_expires_the_exchange_prefix_in_its_one_lifecycle_configurati
     assert exchange_rule["filter"] == {"prefix": layout.EXCHANGE_PREFIX}
     assert exchange_rule["expiration"] == {"days": 1}
     assert "tidy-up" in {r["id"] for r in rules}
-    assert [r["id"] for r in without_domain.one(LIFECYCLE).inputs["rules"]] == ["tidy-up"]
+    assert [r["id"] for r in without_domain.one(LIFECYCLE).inputs["rules"]] == [
+        "tidy-up",
+        "large-page-copies",
+    ]
 
 
 def test_config_sets_the_audience_and_issuers_and_can_turn_it_off() -> None:

@@ -89,6 +89,7 @@ SCOPED_RESOURCES = {
     f"{BUCKET}/{layout.EXCHANGE_PREFIX}*",
     f"{BUCKET}/{layout.MINTED_TOKENS_PREFIX}*",
     f"{BUCKET}/{layout.CLAIMS_PREFIX}*",
+    f"{BUCKET}/{layout.LARGE_PAGES_PREFIX}*",
     f"{LOGS}:*",
     QUEUE,
     KEY,
@@ -129,6 +130,7 @@ TOKEN_KEY = layout.token_key("0" * 64)
 MINTED_KEY = layout.minted_token_key("1" * 64)
 JTI_KEY = layout.jti_key("https://token.actions.githubusercontent.com", "a-jti")
 CLAIM_KEY = layout.claim_key("foo-bar", "1", "wheel/-/py3-none-any")
+LARGE_PAGE_KEY = layout.large_page_key("0123abcd", "html", "https://pypi.example.com/simple/")
 EXCHANGE_KEYS = [MINTED_KEY, JTI_KEY]
 PUBLISHER_KEY = layout.publishers_prefix("https://token.actions.githubusercontent.com", "o/r") + "abc"
 
@@ -174,12 +176,25 @@ def test_api_reads_every_object_and_lists_only_this_bucket() -> None:
     assert not allowed(document, "s3:GetObject", f"arn:aws:s3:::another-bucket/{PROJECT_FILE}")
 
 
-def test_api_without_uploads_has_no_write_statement_at_all() -> None:
+def test_api_without_uploads_writes_large_page_copies_only() -> None:
+    create = {"s3:if-none-match": "*"}
     for document in (_api(uploads=False), _api(uploads=False, kms=True)):
-        actions = {a for s in document["Statement"] for a in _list(s["Action"])}
-        assert "s3:PutObject" not in actions
-        assert "kms:GenerateDataKey" not in actions
+        (write,) = [s for s in document["Statement"] if "s3:PutObject" in _list(s["Action"])]
+        assert write["Resource"] == f"{BUCKET}/{layout.LARGE_PAGES_PREFIX}*"
         assert all(s["Effect"] == "Allow" for s in document["Statement"])
+        for key in (PROJECT_FILE, *GENERATED_KEYS, TOKEN_KEY, CLAIM_KEY):
+            assert not allowed(document, "s3:PutObject", f"{BUCKET}/{key}", create), key
+
+
+@pytest.mark.parametrize("document", [_api(), _api(uploads=False), _api(trusted=True)])
+def test_api_creates_large_page_copies_never_replaces_them(document: dict[str, Any]) -> None:
+    # Copies are written once and read back (the HEAD that finds one, the GET a presigned URL makes).
+    copy = f"{BUCKET}/{LARGE_PAGE_KEY}"
+    assert allowed(document, "s3:PutObject", copy, {"s3:if-none-match": "*"})
+    assert not allowed(document, "s3:PutObject", copy)
+    assert not allowed(document, "s3:DeleteObject", copy)
+    assert allowed(document, "s3:GetObject", copy)
+    assert not allowed(_reindex(), "s3:PutObject", copy, {"s3:if-none-match": "*"})
 
 
 @pytest.mark.parametrize("document", [_api(), _reindex()], ids=["api", "reindex"])
@@ -229,7 +244,8 @@ def test_kms_key_actions_only_where_needed() -> None:
         }
 
     assert kms_actions(_api(kms=True)) == {"kms:Decrypt", "kms:GenerateDataKey"}
-    assert kms_actions(_api(uploads=False, kms=True)) == {"kms:Decrypt"}
+    # Without uploads the API still writes (large pages' copies): SSE-KMS needs a data key.
+    assert kms_actions(_api(uploads=False, kms=True)) == {"kms:Decrypt", "kms:GenerateDataKey"}
     assert kms_actions(_reindex(kms=True)) == {"kms:Decrypt", "kms:GenerateDataKey"}
     assert kms_actions(_api()) == set()
     assert not allowed(_api(kms=True), "kms:Decrypt", KEY.replace("0b1f", "ffff"))
@@ -286,7 +302,7 @@ def _matches(event: dict[str, Any]) -> bool:
         ("sub/index.html", True),  # only the root index.html is generated
         ("index.html.bak", True),
         (".pypi", True),  # not under the prefix
-        *[(key, False) for key in (*GENERATED_KEYS, TOKEN_KEY, *EXCHANGE_KEYS, CLAIM_KEY)],
+        *[(key, False) for key in (*GENERATED_KEYS, TOKEN_KEY, *EXCHANGE_KEYS, CLAIM_KEY, LARGE_PAGE_KEY)],
     ],
 )
 def test_event_pattern_skips_generated_keys(key: str, expected: bool) -> None:
@@ -315,6 +331,7 @@ def test_event_pattern_excludes_in_one_element_from_the_layout_constants() -> No
                 layout.EXCHANGE_PREFIX + "*",
                 layout.CLAIMS_PREFIX + "*",
                 layout.PROXY_PREFIX + "*",
+                layout.API_PREFIX + "*",
             ]
         }
     }
