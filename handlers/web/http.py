@@ -341,9 +341,9 @@ def json_string_size(body: bytes) -> int:
 
 
 #: What JSON writes as two characters (``\"``, ``\n``…); every other control character and every
-#: non-ASCII one takes ``\uXXXX`` (twice for characters past the BMP).
+#: non-ASCII one (and DEL) takes ``\uXXXX`` (twice for characters past the BMP).
 _SHORT_ESCAPES = (b'"', b"\\", b"\n", b"\r", b"\t", b"\b", b"\f")
-_LONG_ESCAPES = re.compile(rb"[\x00-\x07\x0b\x0e-\x1f\x80-\xff]")
+_LONG_ESCAPES = re.compile(rb"[\x00-\x07\x0b\x0e-\x1f\x7f-\xff]")
 
 
 def vary(headers: Mapping[str, str], *names: str) -> dict[str, str]:

@@ -18,6 +18,8 @@ from handlers.simple.model import FileFacts, ProjectDetail
 from handlers.web.http import Request, json_string_size
 from tests.support.proxy import load_event, proxy_event
 
+NOW = "2026-01-01T00:00:00Z"
+
 
 def url_of(event: dict[str, Any]) -> str | None:
     return Request.from_event(event).url
@@ -91,8 +93,8 @@ def test_the_trailer_says_the_inflated_size_and_a_stub_is_damaged() -> None:
 
 def test_a_copy_resolves_like_the_page_at_its_url_wherever_it_is_read() -> None:
     files = (
-        FileFacts("foo-1.0.tar.gz", "foo/foo-1.0.tar.gz", "e", 1, "1" * 64, "t", provenance_sha256="2" * 64),
-        FileFacts("foo-1.1.tar.gz", "Foo/foo-1.1.tar.gz", "e", 1, "3" * 64, "t"),
+        FileFacts("foo-1.0.tar.gz", "foo/foo-1.0.tar.gz", "e", 1, "1" * 64, NOW, provenance_sha256="2" * 64),
+        FileFacts("foo-1.1.tar.gz", "Foo/foo-1.1.tar.gz", "e", 1, "3" * 64, NOW),
     )
     detail = ProjectDetail(NormalizedName("foo"), files)
     url = "https://pypi.example.com/simple/foo/"
