@@ -14,7 +14,6 @@ CloudWatch alarm watches its 5XX answers.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import observability, routes
+from components import domain_api, observability, routes
+from components.domain_api import invoke_source_arn as invoke_source_arn
+from components.domain_api import slug as slug
 from components.serverless_pypi import metric_alarm
 from handlers import contract
 
@@ -48,34 +49,7 @@ def resource_paths() -> list[str]:
     >>> resource_paths()[:4]
     ['/oidc', '/oidc/audience', '/oidc/burn-token', '/oidc/github']
     """
-    paths: set[str] = set()
-    for route in contract.OIDC_ROUTES:
-        parts = route.strip("/").split("/")
-        paths |= {"/" + "/".join(parts[: i + 1]) for i in range(len(parts))}
-    return sorted(paths)
-
-
-def slug(path: str) -> str:
-    """A resource-name fragment for a path: ``/oidc/github/mint-token`` -> ``oidc-github-mint-token``.
-
-    >>> slug("/pytp/{key}")
-    'pytp-key'
-    """
-    return path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
-
-
-def invoke_source_arn(execution_arn: str, method: str, path: str) -> str:
-    """The one route of this API the invoke permission admits (a path parameter is any one segment).
-
-    >>> invoke_source_arn("arn:x", "GET", "/pytp/{key}")
-    'arn:x/*/GET/pytp/*'
-    """
-    parts = ["*" if p.startswith("{") else p for p in path.split("/")]
-    return f"{execution_arn}/*/{method}{'/'.join(parts)}"
-
-
-def _source_arn(execution_arn: str, *, method: str, path: str) -> str:
-    return invoke_source_arn(execution_arn, method, path)
+    return domain_api.resource_paths(list(contract.OIDC_ROUTES))
 
 
 def deployment_trigger(snapshot: Mapping[str, Any]) -> str:
@@ -115,78 +89,27 @@ def exchange_api(
     """The exchange's REST API, its stage and the ``_`` and ``.well-known`` mappings on ``domain``;
     with ``alarms``, an alarm on the stage's 5XX answers that notifies ``alarm_topic_arn`` when given."""
     tags = dict(tags or {})
-    api = aws.apigateway.RestApi(f"{name}-oidc", tags=tags, **API_SETTINGS)
-    snapshot: dict[str, Any] = {"api": API_SETTINGS, "resources": {}, "methods": {}, "integrations": {}}
-    resources: dict[str, aws.apigateway.Resource] = {}
-    for path in resource_paths():
-        parent, _, part = path.rpartition("/")
-        resources[path] = aws.apigateway.Resource(
-            f"{name}-oidc-{slug(path)}",
-            rest_api=api.id,
-            parent_id=resources[parent].id if parent else api.root_resource_id,
-            path_part=part,
-        )
-        snapshot["resources"][path] = [resources[path].id, part]
-    integrations = []
-    for path, method in contract.OIDC_ROUTES.items():
-        resource = resources[path]
-        method_resource = aws.apigateway.Method(
-            f"{name}-oidc-{slug(path)}-{method.lower()}",
-            rest_api=api.id,
-            resource_id=resource.id,
-            http_method=method,
-            authorization="NONE",
-        )
-        integration = aws.apigateway.Integration(
-            f"{name}-oidc-{slug(path)}-{method.lower()}",
-            rest_api=api.id,
-            resource_id=resource.id,
-            http_method=method_resource.http_method,
-            type="AWS_PROXY",
-            integration_http_method="POST",
-            uri=function.invoke_arn,
-        )
-        integrations.append(integration)
-        key = f"{method} {path}"
-        snapshot["methods"][key] = [method_resource.id, method, "NONE"]
-        snapshot["integrations"][key] = [integration.id, "AWS_PROXY", integration.uri]
-        aws.lambda_.Permission(
-            f"{name}-oidc-{slug(path)}-invoke",
-            action="lambda:InvokeFunction",
-            function=function.name,
-            principal="apigateway.amazonaws.com",
-            source_arn=api.execution_arn.apply(functools.partial(_source_arn, method=method, path=path)),
-        )
-    deployment = aws.apigateway.Deployment(
+    built = domain_api.domain_api(
         f"{name}-oidc",
-        rest_api=api.id,
+        settings=API_SETTINGS,
+        route_table={path: (method,) for path, method in contract.OIDC_ROUTES.items()},
+        function=function,
+        domain=domain,
+        base_paths={"mapping": contract.OIDC_BASE_PATH, "discovery-mapping": contract.DISCOVERY_BASE_PATH},
+        stage_name=STAGE,
         description="Serverless PyPI trusted publishing",
-        triggers={"redeploy": pulumi.Output.from_input(snapshot).apply(deployment_trigger)},
-        opts=pulumi.ResourceOptions(depends_on=integrations),
+        tags=tags,
+        # One method a route: its permission's name has no method.
+        permission_name=lambda path, method: f"{name}-oidc-{slug(path)}-invoke",
+        source_arn=invoke_source_arn,
     )
-    stage = aws.apigateway.Stage(
-        f"{name}-oidc", rest_api=api.id, deployment=deployment.id, stage_name=STAGE, tags=tags
-    )
+    api, stage = built.rest_api, built.stage
     aws.apigateway.MethodSettings(
         f"{name}-oidc-throttling",
         rest_api=api.id,
         stage_name=stage.stage_name,
         method_path="*/*",
         settings={"throttling_burst_limit": BURST_LIMIT, "throttling_rate_limit": RATE_LIMIT},
-    )
-    mapping = aws.apigateway.BasePathMapping(
-        f"{name}-oidc-mapping",
-        rest_api=api.id,
-        stage_name=stage.stage_name,
-        domain_name=domain.domain_name,
-        base_path=contract.OIDC_BASE_PATH,
-    )
-    discovery = aws.apigateway.BasePathMapping(
-        f"{name}-oidc-discovery-mapping",
-        rest_api=api.id,
-        stage_name=stage.stage_name,
-        domain_name=domain.domain_name,
-        base_path=contract.DISCOVERY_BASE_PATH,
     )
     alarm = None
     if alarms:
@@ -202,4 +125,7 @@ def exchange_api(
             actions=[] if alarm_topic_arn is None else [alarm_topic_arn],
             tags=tags,
         )
-    return ExchangeApi(api, stage, mapping, discovery, deployment, alarm)
+    mappings = built.mappings
+    return ExchangeApi(
+        api, stage, mappings["mapping"], mappings["discovery-mapping"], built.deployment, alarm
+    )

@@ -11,14 +11,12 @@ Integrity API (its pages still link ``../../integrity/…``, which such a host d
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
-import pulumi
 import pulumi_aws as aws
 
-from components import routes
+from components import domain_api
 from handlers import contract
 
 #: The stage the base path ``integrity`` maps to.
@@ -40,12 +38,13 @@ def resource_paths() -> list[str]:
     >>> resource_paths()[-1]
     '/{project}/{version}/{filename}/provenance'
     """
-    parts = contract.INTEGRITY_RESOURCE.strip("/").split("/")
-    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+    return domain_api.resource_paths([contract.INTEGRITY_RESOURCE])
 
 
-def _source_arn(execution_arn: str, *, method: str) -> str:
-    return f"{execution_arn}/*/{method}{contract.INTEGRITY_RESOURCE}"
+def _source_arn(execution_arn: str, method: str, path: str) -> str:
+    # The resource path as declared, braces and all (not the exchange's ``*`` a parameter): what the
+    # stacks' permissions already hold.
+    return f"{execution_arn}/*/{method}{path}"
 
 
 @dataclass(frozen=True)
@@ -65,66 +64,21 @@ def integrity_api(
     tags: dict[str, str] | None = None,
 ) -> IntegrityApi:
     """The Integrity API's REST API, its stage and the ``integrity`` mapping on ``domain``."""
-    tags = dict(tags or {})
-    api = aws.apigateway.RestApi(f"{name}-integrity", tags=tags, **API_SETTINGS)
-    # Everything the stage serves, hashed into the deployment's trigger (as the index's and the
-    # exchange's): a replaced function or a changed setting redeploys the stage.
-    snapshot: dict[str, Any] = {"api": API_SETTINGS, "resources": {}, "methods": {}, "integrations": {}}
-    parent: pulumi.Input[str] = api.root_resource_id
-    resource: aws.apigateway.Resource | None = None
-    for number, path in enumerate(resource_paths()):
-        resource = aws.apigateway.Resource(
-            f"{name}-integrity-{number}",
-            rest_api=api.id,
-            parent_id=parent,
-            path_part=path.rsplit("/", 1)[1],
-        )
-        snapshot["resources"][path] = [resource.id, path.rsplit("/", 1)[1]]
-        parent = resource.id
-    assert resource is not None
-    integrations = []
-    for method in METHODS:
-        method_resource = aws.apigateway.Method(
-            f"{name}-integrity-{method.lower()}",
-            rest_api=api.id,
-            resource_id=resource.id,
-            http_method=method,
-            authorization="NONE",
-        )
-        integration = aws.apigateway.Integration(
-            f"{name}-integrity-{method.lower()}",
-            rest_api=api.id,
-            resource_id=resource.id,
-            http_method=method_resource.http_method,
-            type="AWS_PROXY",
-            integration_http_method="POST",
-            uri=function.invoke_arn,
-        )
-        integrations.append(integration)
-        snapshot["methods"][method] = [method_resource.id, method, "NONE"]
-        snapshot["integrations"][method] = [integration.id, "AWS_PROXY", integration.uri]
-        aws.lambda_.Permission(
-            f"{name}-integrity-{method.lower()}-invoke",
-            action="lambda:InvokeFunction",
-            function=function.name,
-            principal="apigateway.amazonaws.com",
-            source_arn=api.execution_arn.apply(functools.partial(_source_arn, method=method)),
-        )
-    deployment = aws.apigateway.Deployment(
+    numbers = {path: number for number, path in enumerate(resource_paths())}
+    built = domain_api.domain_api(
         f"{name}-integrity",
-        rest_api=api.id,
+        settings=API_SETTINGS,
+        route_table={contract.INTEGRITY_RESOURCE: METHODS},
+        function=function,
+        domain=domain,
+        base_paths={"mapping": contract.INTEGRITY_BASE_PATH},
+        stage_name=STAGE,
         description="Serverless PyPI Integrity API",
-        triggers={"redeploy": pulumi.Output.from_input(snapshot).apply(routes.deployment_trigger)},
-        opts=pulumi.ResourceOptions(depends_on=integrations),
+        tags=tags,
+        # The names (and the trigger's keys) its stacks have: resources by depth, routes by method.
+        resource_name=lambda path: f"{name}-integrity-{numbers[path]}",
+        route_name=lambda path, method: f"{name}-integrity-{method.lower()}",
+        snapshot_key=lambda path, method: method,
+        source_arn=_source_arn,
     )
-    stage = aws.apigateway.Stage(
-        f"{name}-integrity", rest_api=api.id, deployment=deployment.id, stage_name=STAGE, tags=tags
-    )
-    mapping = aws.apigateway.BasePathMapping(
-        f"{name}-integrity-mapping",
-        rest_api=api.id,
-        stage_name=stage.stage_name,
-        domain_name=domain.domain_name,
-        base_path=contract.INTEGRITY_BASE_PATH,
-    )
-    return IntegrityApi(api, stage, mapping)
+    return IntegrityApi(built.rest_api, built.stage, built.mappings["mapping"])
