@@ -41,12 +41,6 @@ def resource_paths() -> list[str]:
     return domain_api.resource_paths([contract.INTEGRITY_RESOURCE])
 
 
-def _source_arn(execution_arn: str, method: str, path: str) -> str:
-    # The resource path as declared, braces and all (not the exchange's ``*`` a parameter): what the
-    # stacks' permissions already hold.
-    return f"{execution_arn}/*/{method}{path}"
-
-
 @dataclass(frozen=True)
 class IntegrityApi:
     """What :func:`integrity_api` created."""
@@ -79,6 +73,5 @@ def integrity_api(
         resource_name=lambda path: f"{name}-integrity-{numbers[path]}",
         route_name=lambda path, method: f"{name}-integrity-{method.lower()}",
         snapshot_key=lambda path, method: method,
-        source_arn=_source_arn,
     )
     return IntegrityApi(built.rest_api, built.stage, built.mappings["mapping"])

@@ -54,9 +54,8 @@ def test_the_integrity_api_has_one_route_with_get_and_head(with_domain: Graph) -
     function = with_domain.one(FUNCTION, "serverless-pypi-api")
     assert {i.inputs["uri"] for i in _of(with_domain, INTEGRATION)} == {function.state["invokeArn"]}
     arns = sorted(p.inputs["sourceArn"] for p in _of(with_domain, PERMISSION))
-    assert arns == sorted(
-        f"{api.state['executionArn']}/*/{m}{contract.INTEGRITY_RESOURCE}" for m in ("GET", "HEAD")
-    )
+    # Each path parameter a ``*``, as the exchange's permissions (API Gateway names the request path).
+    assert arns == sorted(f"{api.state['executionArn']}/*/{m}/*/*/*/provenance" for m in ("GET", "HEAD"))
     mapping = with_domain.one(MAPPING, "serverless-pypi-integrity-mapping")
     assert mapping.inputs["basePath"] == "integrity" and mapping.inputs["restApi"] == api.id
 
