@@ -16,6 +16,7 @@ from handlers import app, config, contract
 from handlers.aws import clients
 from handlers.aws.storage import Storage
 from handlers.web.http import (
+    RETRY_AFTER,
     DamagedBody,
     HTTPError,
     Request,
@@ -57,7 +58,7 @@ def handler(event: Any, context: object | None) -> dict[str, Any]:
         response = encode(from_error(error), request)
     except DamagedBody as error:
         log.error("a stored page does not inflate (%s); a reindex writes it again", error)
-        response = from_error(ServiceUnavailable(app.PAGE_REPAIRING, app.RETRY_AFTER))
+        response = from_error(ServiceUnavailable(app.PAGE_REPAIRING, RETRY_AFTER))
     except config.ConfigurationError as error:
         log.error("misconfigured: %s", error)
         response = text(500, "Internal Server Error: the index is misconfigured")

@@ -12,8 +12,6 @@ bucket holds, is never resolved elsewhere. Paths are relative to the stage root 
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -37,6 +35,7 @@ from handlers.web import negotiation
 from handlers.web.http import (
     MAX_PROXY_RESPONSE,
     PROXY_OVERHEAD,
+    RETRY_AFTER,
     BadRequest,
     Forbidden,
     HTTPError,
@@ -50,14 +49,12 @@ from handlers.web.http import (
     accepts_gzip,
     from_error,
     json_string_size,
-    quoted,
     redirect,
-    text,
 )
 from handlers.web.negotiation import Format
 
 if TYPE_CHECKING:
-    from handlers.uploads.publish import Distribution
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +67,6 @@ MAX_INLINE_METADATA = 1024 * 1024
 METADATA_CACHE = "max-age=31536000, immutable"
 #: What a client is told while a damaged page waits for the reindexer's repair.
 PAGE_REPAIRING = "This page is being repaired; try again shortly"
-#: Seconds a client should wait before asking again about a name being indexed or repaired.
-RETRY_AFTER = 5
 _PAGE_CACHE = "no-cache"  # clients keep pages but revalidate (a 304 costs them nothing)
 _PAGE_VARY = "Accept, Accept-Encoding"  # the same on a 200 and its 304
 _ETAG = re.compile(r'(?:W/)?"([0-9a-fA-F-]+)-(html|json)"')
@@ -148,80 +143,16 @@ def _authorize(request: Request, settings: Settings, storage: Storage, scope: st
 
 
 def _upload(request: Request, settings: Settings, storage: Storage) -> Response:
-    """twine's legacy upload API (and ``uv publish``): one distribution per POST."""
-    # Imported here: reads, by far the most requests, never pay for the archive readers.
-    from handlers.archives.distributions import Refused
-    from handlers.controls.registry import Registry
-    from handlers.controls.rules import namespace_of
-    from handlers.uploads import publish
-    from handlers.web import multipart
-
+    """twine's legacy upload API (and ``uv publish``): who may upload is decided here, the rest in
+    :mod:`handlers.uploads.endpoint`."""
     if not settings.uploads_enabled:
         raise MethodNotAllowed("Uploads are not enabled on this index", READ_METHODS)
-    provenance: bytes | None = None
     record = _authorize(request, settings, storage, "upload")
     assert record is not None
-    try:
-        form = multipart.parse(request.body, request.header("Content-Type"))
-    except multipart.MalformedForm as error:
-        raise BadRequest(f"Invalid upload form: {error}") from error
-    content = form.files.get("content")
-    try:
-        publish.check_form_fields(form.fields)
-        action = form.get(":action")
-        if action is not None and action != "file_upload":
-            raise BadRequest(f"Unsupported :action {quoted(action)}: only file_upload")
-        if content is None:
-            raise BadRequest("Invalid upload form: no 'content' file part")
-        dist = publish.check_distribution(
-            content.filename,
-            io.BytesIO(content.content),
-            name=form.get("name"),
-            version=form.get("version"),
-            filetype=form.get("filetype"),
-            requires_python=form.get("requires_python"),
-            digests={name: value for name in publish.DIGEST_FIELDS if (value := form.get(name))},
-        )
-        registry = Registry(storage)
-        namespace = namespace_of(dist.project, registry.namespaces())
-        if not record.may_upload_to(dist.project, namespace):
-            reserved = f" (reserved namespace {namespace!r})" if namespace else ""
-            raise Forbidden(f"Forbidden: this token may not upload to {dist.project}{reserved}")
-        status = registry.status(dist.project)
-        if not status.status.takes_uploads:
-            why = f": {status.reason}" if status.reason else ""
-            raise BadRequest(f"{dist.project} is {status.status.value}; it takes no uploads{why}")
-        attestations = form.get("attestations")
-        # An identical re-upload changes nothing whatever it carries: only a new file's are checked.
-        if attestations is not None and storage.stored_sha256(dist.key) != dist.sha256:
-            provenance = _verified_provenance(storage, record, dist, attestations)
-        extra = {layout.PROVENANCE_METADATA: hashlib.sha256(provenance).hexdigest()} if provenance else None
-        created = publish.publish(storage, dist, content.content, extra)
-    except Refused as error:
-        raise BadRequest(str(error)) from error
-    except publish.ProjectUnreadable as error:
-        raise ServiceUnavailable(
-            f"The index of {error} is being repaired; try again shortly", RETRY_AFTER
-        ) from error
-    if created and provenance is not None:
-        from handlers.attestations import provenance as stored
+    # Imported here: reads, by far the most requests, never pay for the archive readers.
+    from handlers.uploads import endpoint
 
-        # After the file: a provenance object is never there without its file (a crash in between
-        # leaves a file whose page links a provenance that answers 404).
-        stored.store(storage, dist.key, provenance)
-    log.info("upload of %s: %s", dist.key, "stored" if created else "identical file already there")
-    return text(200, "OK" if created else "OK: this exact file was published already")
-
-
-def _verified_provenance(
-    storage: Storage, record: TokenRecord, dist: Distribution, attestations: str
-) -> bytes:
-    """The provenance of an upload's verified attestations; raises the refusal naming the check."""
-    # Imported here: sigstore, pypi-attestations and pydantic load only for an upload carrying them.
-    from handlers.attestations import provenance, verify
-
-    publishers = provenance.candidates(storage, record, dist.project)
-    return verify.provenance(attestations, dist.filename, dist.sha256, publishers)
+    return endpoint.upload(request, storage, record)
 
 
 def integrity(request: Request, settings: Settings, storage: Storage) -> Response:

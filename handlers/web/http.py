@@ -89,6 +89,10 @@ class NotAcceptable(HTTPError):
     status = 406
 
 
+#: Seconds a client should wait before asking again about a name being indexed or repaired.
+RETRY_AFTER = 5
+
+
 class ServiceUnavailable(HTTPError):
     """503: try again shortly (pip and uv retry it); says when in ``Retry-After``."""
 
