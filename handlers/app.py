@@ -17,11 +17,10 @@ import re
 from typing import TYPE_CHECKING
 
 from handlers import contract, layout
-from handlers.auth import credentials, tokens
+from handlers.auth import tokens
 from handlers.auth.tokens import TokenRecord
 from handlers.aws.storage import NotModified, Storage, StoredObject, TooLarge
 from handlers.config import Settings
-from handlers.controls import recent
 from handlers.names import (
     MAX_FILENAME_LENGTH,
     MAX_NAME_LENGTH,
@@ -125,6 +124,8 @@ def _authorize(request: Request, settings: Settings, storage: Storage, scope: st
     if scope == "read" and settings.public_read:
         return None
     token = tokens.token_from_basic_auth(request.header("Authorization"))
+    from handlers.auth import credentials  # on the first request that needs a token
+
     record = credentials.lookup(storage, token) if token is not None else None
     if record is None:
         # pip asks its keyring or netrc for credentials only after a 401 that names Basic.
@@ -212,6 +213,8 @@ def _project(request: Request, settings: Settings, storage: Storage, segment: st
         return _not_modified(request, fmt)
     if stored is not None:
         response = _page(request, settings, storage, fmt, stored, root=False)
+        from handlers.controls import recent  # on the first page read, not at cold start
+
         recent.page_read(storage.bucket, name, pages.status_of(stored.metadata))
         return response
     return _miss(request, settings, storage, name)
@@ -262,6 +265,8 @@ def _file(request: Request, settings: Settings, storage: Storage, segment: str, 
     project = normalize(folder)
     # A quarantined project's files are not served. A page this instance served moments ago says
     # whether the project offers files; else its status record does (the one GET a download costs).
+    from handlers.controls import recent
+
     if not recent.offers_files(storage.bucket, project):
         _refuse_if_quarantined(storage, project)
     # The page links every file at its real folder, so the key is known without a request.

@@ -13,11 +13,10 @@ Per process, like a Lambda instance's warm state; nothing is shared between inst
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
-
-from handlers.controls.rules import Status
 
 #: How long a page's word that its project offers files is trusted for a redirect.
 MEMORY_SECONDS = 2.0
@@ -25,9 +24,16 @@ MEMORY_SECONDS = 2.0
 MAX_REMEMBERED = 4096
 #: The instance's clock (tests replace it): monotonic, so a changed wall clock changes nothing.
 clock: Callable[[], float] = time.monotonic
-_OFFERING = frozenset(s.value for s in Status if s.offers_files)
 _seen: dict[tuple[str, str], float] = {}
 _lock = threading.Lock()
+
+
+@functools.cache
+def _offering() -> frozenset[str]:
+    """The statuses whose projects offer files (imported on the first page read, not at cold start)."""
+    from handlers.controls.rules import Status
+
+    return frozenset(s.value for s in Status if s.offers_files)
 
 
 def page_read(bucket: str, project: str, status: str | None) -> None:
@@ -36,7 +42,7 @@ def page_read(bucket: str, project: str, status: str | None) -> None:
     key = (bucket, project)
     with _lock:
         _seen.pop(key, None)
-        if status not in _OFFERING:  # quarantined, unknown, or a page from before pages said
+        if status not in _offering():  # quarantined, unknown, or a page from before pages said
             return
         _seen[key] = clock()
         if len(_seen) > MAX_REMEMBERED:  # dicts keep insertion order: the first is the oldest
