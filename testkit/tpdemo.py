@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import socket
 import ssl
 import subprocess
@@ -22,7 +21,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from testkit import clients
+from testkit import clients, processes
 from testkit.oidc import REPOSITORY, WORKFLOW, Certificates, FakeCI, make_certificates, running_fake_ci
 
 #: The repository root: the dev server and the admin CLI run from there.
@@ -82,13 +81,7 @@ def _devserver(work: Path, certs: Certificates, ci: FakeCI) -> Iterator[tuple[st
             time.sleep(0.1)
         yield f"https://127.0.0.1:{port}/simple/", f"http://127.0.0.1:{s3_port}"
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes.stop(process)
         _step(f"stopped the dev server (exit {process.returncode})")
 
 

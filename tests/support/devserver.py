@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import boto3
 import requests
 from botocore.config import Config
 
-from testkit import dists
+from testkit import dists, processes
 from testkit.clients import isolated_env
 from testkit.dists import Meta
 
@@ -167,7 +166,7 @@ def running_devserver(
         _wait_ready(running)
         yield running
     finally:
-        stopped = _stop(process)
+        stopped = processes.stop(process)
     assert stopped == 0, f"the dev server exited with {stopped}:\n{stderr.read_text()[-3000:]}"
     assert stdout.read_text().rstrip().endswith("stopped")
 
@@ -186,18 +185,6 @@ def _wait_ready(running: Running) -> None:
         + running.stdout.read_text(errors="replace")
         + running.stderr.read_text(errors="replace")[-5000:]
     )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> int | None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            return None
-    return process.returncode
 
 
 def wait_for(check: Callable[[], _T | None], timeout: float = 30.0, what: str = "") -> _T:
